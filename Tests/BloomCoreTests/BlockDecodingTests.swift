@@ -65,6 +65,29 @@ import Testing
         }
     }
 
+    @Test func decode_reportsOffsetsWithinTheWholeBlock() {
+        var padded = Self.bytes
+        let length = padded.u32(at: Self.firstTxLengthOffset)
+        padded.setU32(length + 4, at: Self.firstTxLengthOffset)
+        let sliceEnd = Self.firstTxLengthOffset + 4 + Int(length)
+        padded.insert(contentsOf: [0, 0, 0, 0], at: sliceEnd)
+        do {
+            _ = try Block(decoding: padded)
+            Issue.record("accepted a padded transaction slice")
+        } catch {
+            #expect(error.underlying?.kind == .lengthMismatch)
+            #expect(error.underlying?.offset == sliceEnd)
+        }
+        var badR = Self.bytes
+        badR.setU32(Float.nan.bitPattern, at: 80)
+        do {
+            _ = try Block(decoding: badR)
+            Issue.record("accepted NaN r")
+        } catch {
+            #expect(error.underlying?.offset == 80)
+        }
+    }
+
     @Test func decode_whenTransactionNeedsMoreThanItsSlice_isDecodeError() {
         var bytes = Self.bytes
         let length = bytes.u32(at: Self.firstTxLengthOffset)
