@@ -36,7 +36,8 @@ import Testing
         var below = target
         below[1] = 0xFE
         #expect(CompactTarget.hashMeetsTarget(Self.hash(bigEndian: below), compact: compact))
-        #expect(!CompactTarget.hashMeetsTarget(Self.hash(bigEndian: [UInt8](repeating: 0xFF, count: 32)), compact: compact))
+        let top = Self.hash(bigEndian: [UInt8](repeating: 0xFF, count: 32))
+        #expect(!CompactTarget.hashMeetsTarget(top, compact: compact))
     }
 
     @Test func hashMeetsTarget_readsTheHashLittleEndian() {

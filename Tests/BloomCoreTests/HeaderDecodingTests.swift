@@ -43,7 +43,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [Float.nan, -Float.nan, .infinity, -.infinity, 1.5, -0.25, 1.0000001, -Float.leastNonzeroMagnitude])
+    @Test(arguments: [
+        Float.nan, -Float.nan, .infinity, -.infinity, 1.5, -0.25, 1.0000001, -Float.leastNonzeroMagnitude,
+    ])
     func decode_whenOrderParameterOutsideUnitIntervalOrNaN_throwsInvalidValueAtItsOffset(_ r: Float) {
         do {
             _ = try BlockHeader(decoding: Self.withField(r.bitPattern, at: Self.rOffset))
