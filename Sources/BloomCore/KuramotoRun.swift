@@ -64,6 +64,17 @@ public struct KuramotoRun: Sendable {
     /// The current phases.
     public var phases: [Double] { ensemble.phases }
 
+    /// The order parameter (r, ψ) of the current phases, e.g. to gossip them with a PHASE message.
+    public func orderParameter() -> (r: Double, psi: Double) {
+        ensemble.orderParameter()
+    }
+
+    /// Replaces the phases between rounds (e.g. with a `PhaseMixing.mergePhaseStates` result).
+    /// - Throws: `KuramotoError.phaseCountMismatch` when `phases` does not have N elements.
+    public mutating func setPhases(_ phases: [Double]) throws(KuramotoError) {
+        try ensemble.setPhases(phases)
+    }
+
     /// Runs one round and reports it.
     public mutating func step() -> RoundResult {
         let (r, psi) = ensemble.orderParameter()

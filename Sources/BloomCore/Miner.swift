@@ -99,6 +99,17 @@ public struct KuramotoMiner: Sendable {
     /// The current phases.
     public var phases: [Double] { run.phases }
 
+    /// The order parameter (r, ψ) of the current phases.
+    public func orderParameter() -> (r: Double, psi: Double) {
+        run.orderParameter()
+    }
+
+    /// Replaces the phases between rounds (e.g. with a `PhaseMixing.mergePhaseStates` result).
+    /// - Throws: `KuramotoError.phaseCountMismatch` when `phases` does not have N elements.
+    public mutating func setPhases(_ phases: [Double]) throws(KuramotoError) {
+        try run.setPhases(phases)
+    }
+
     /// Runs one round; nil when the miner is exhausted (call `restart()`).
     ///
     /// When the round was the attempt's last, the next call starts the next attempt from a fresh seed.

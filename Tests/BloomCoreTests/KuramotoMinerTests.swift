@@ -114,6 +114,22 @@ import Testing
         }
     }
 
+    @Test func setPhases_replacesThePhasesBetweenRounds_andChecksTheCount() throws {
+        var miner = try KuramotoMiner(config: .quick)
+        let merged = try PhaseMixing.mergePhaseStates([
+            PhaseState(phases: miner.phases, rClaimed: 0, weight: 1),
+            PhaseState(phases: KuramotoEnsemble.initial(seed: 9, count: 40, frequencyStd: 1).phases, rClaimed: 0, weight: 1),
+        ])
+        try miner.setPhases(merged.phases)
+        #expect(miner.phases == merged.phases)
+        #expect(miner.orderParameter().r == merged.r)
+        #expect(throws: KuramotoError.phaseCountMismatch(expected: 63, actual: 62)) {
+            try miner.setPhases(Array(merged.phases.dropLast()))
+        }
+        let stepped = miner.step()
+        #expect(stepped?.result.r == merged.r)
+    }
+
     @Test func incorporatePeerPhases_badWeight_throwsAndKeepsThePhases() throws {
         var miner = try KuramotoMiner(config: .quick)
         let before = miner.phases
