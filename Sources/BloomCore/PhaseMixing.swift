@@ -112,7 +112,9 @@ public enum PhaseMixing {
     /// - Returns: the merged phases and their order parameter r (§6.3); ([], 0) for no states.
     /// - Throws: `PhaseMixingError` when a weight makes the mixing weight invalid (an infinite weight gives NaN),
     ///   as the reference raises.
-    public static func mergePhaseStates(_ states: [PhaseState]) throws(PhaseMixingError) -> (phases: [Double], r: Double) {
+    public static func mergePhaseStates(
+        _ states: [PhaseState]
+    ) throws(PhaseMixingError) -> (phases: [Double], r: Double) {
         guard let first = states.first else { return ([], 0) }
         var merged = first.phases
         var total = 1.0

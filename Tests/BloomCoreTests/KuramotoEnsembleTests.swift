@@ -73,7 +73,8 @@ import Testing
 
     @Test func adaptiveCoupling_atZC_isBaseTimesOnePlusLambda() {
         let base = 2.0
-        #expect(KuramotoEnsemble.adaptiveCoupling(r: BloomConstants.zC, base: base) == base * (1 + BloomConstants.lambda))
+        let atZC = KuramotoEnsemble.adaptiveCoupling(r: BloomConstants.zC, base: base)
+        #expect(atZC == base * (1 + BloomConstants.lambda))
         // Far from Z_C the bump exp(−SIGMA·0.75) ≈ 7e-19 vanishes against 1.
         #expect(KuramotoEnsemble.adaptiveCoupling(r: 0, base: base) == base)
         let near = KuramotoEnsemble.adaptiveCoupling(r: BloomConstants.zC - 0.1, base: base)

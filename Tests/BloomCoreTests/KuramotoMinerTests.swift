@@ -116,9 +116,10 @@ import Testing
 
     @Test func setPhases_replacesThePhasesBetweenRounds_andChecksTheCount() throws {
         var miner = try KuramotoMiner(config: .quick)
+        let peer = KuramotoEnsemble.initial(seed: 9, count: 40, frequencyStd: 1).phases
         let merged = try PhaseMixing.mergePhaseStates([
             PhaseState(phases: miner.phases, rClaimed: 0, weight: 1),
-            PhaseState(phases: KuramotoEnsemble.initial(seed: 9, count: 40, frequencyStd: 1).phases, rClaimed: 0, weight: 1),
+            PhaseState(phases: peer, rClaimed: 0, weight: 1),
         ])
         try miner.setPhases(merged.phases)
         #expect(miner.phases == merged.phases)

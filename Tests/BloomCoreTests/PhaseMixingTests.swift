@@ -92,7 +92,8 @@ import Testing
 
     @Test func merge_oneState_keepsItsPhases_andIgnoresItsWeight() throws {
         for weight in [0.0, 1.0, 7.5] {
-            let merged = try PhaseMixing.mergePhaseStates([PhaseState(phases: Self.local, rClaimed: 0.99, weight: weight)])
+            let state = PhaseState(phases: Self.local, rClaimed: 0.99, weight: weight)
+            let merged = try PhaseMixing.mergePhaseStates([state])
             #expect(merged.phases == Self.local)
             #expect(merged.r == OrderParameter.compute(Self.local).r)
         }

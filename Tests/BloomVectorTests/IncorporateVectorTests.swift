@@ -70,7 +70,8 @@ import Testing
                 #expect(Self.angleDistance(ours, theirs) <= tolerance, "\(item.path) merged[\(i)]")
             }
             #expect(abs(merged.r - expectedR) <= tolerance, "\(item.path) merged_r")
-            print("\(item.path): \(bitExact)/\(expected.count) merged phases bit-exact, r bit-exact \(merged.r.bitPattern == expectedR.bitPattern)")
+            let rBitExact = merged.r.bitPattern == expectedR.bitPattern
+            print("\(item.path): \(bitExact)/\(expected.count) merged phases bit-exact, r bit-exact \(rBitExact)")
         }
     }
 }
