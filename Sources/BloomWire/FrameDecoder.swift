@@ -38,22 +38,10 @@ public struct FrameDecoder: Sendable {
 
     /// Adds a chunk read from the socket. An empty chunk is allowed and changes nothing.
     ///
-    /// When nothing is buffered the array is adopted without copying.
+    /// The bytes are copied into the decoder's own buffer (one copy per read; the buffer stays uniquely owned, so
+    /// dropping the consumed prefix is an in-place move of the incomplete tail).
     /// - Throws: ``FrameError/bufferLimitExceeded(buffered:limit:)`` if a maximal frame is still undrained.
-    public mutating func append(_ chunk: [UInt8]) throws(FrameError) {
-        try checkDrained()
-        if storage.count == readIndex {
-            storage = chunk
-            readIndex = 0
-            return
-        }
-        compact()
-        storage.append(contentsOf: chunk)
-    }
-
-    /// Adds a chunk from any byte collection (for example a NIO `ByteBuffer`'s readable bytes view).
-    /// - Throws: ``FrameError/bufferLimitExceeded(buffered:limit:)`` if a maximal frame is still undrained.
-    public mutating func append<C: Collection>(contentsOf chunk: C) throws(FrameError) where C.Element == UInt8 {
+    public mutating func append<C: Collection>(_ chunk: C) throws(FrameError) where C.Element == UInt8 {
         try checkDrained()
         compact()
         storage.append(contentsOf: chunk)

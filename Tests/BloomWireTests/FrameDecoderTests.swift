@@ -50,7 +50,7 @@ import Testing
             if Bool.random(using: &rng) {
                 try decoder.append(Array(stream.bytes[fed..<end]))
             } else {
-                try decoder.append(contentsOf: stream.bytes[fed..<end])
+                try decoder.append(stream.bytes[fed..<end])
             }
             fed = end
             while let frame = try decoder.next() { out.append(frame) }
