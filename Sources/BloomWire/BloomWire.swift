@@ -12,14 +12,14 @@
 ///
 /// | Code | Name | Payload | Direction | Accepted when |
 /// |---|---|---|---|---|
-/// | 0x01 | VERSION | u32 version, u32 height, u64 time, u32 port [, u64 services] | both sides, first frame | ≥ 20 bytes; services only if ≥ 28; rest ignored |
+/// | 0x01 | VERSION | u32 ver, u32 height, u64 time, u32 port, [u64 services] | both, first | ≥ 20 bytes (1) |
 /// | 0x02 | VERACK | empty | answer to the first VERSION | always (bytes ignored) |
 /// | 0x10 | GETBLOCKS | u32 start, u32 count | to `BLOCK_SERVE` peers | ≥ 8 bytes (rest ignored) |
 /// | 0x11 | BLOCKS | u32 n, n × hash32 | answer to GETBLOCKS | ≥ 4 bytes and the n hashes present |
 /// | 0x12 | GETDATA | hash32, or u32 height | to `BLOCK_SERVE` peers | exactly 32 or 4 bytes |
 /// | 0x13 | BLOCK | serialized block (raw) | answer / relay | always (the chain judges the bytes) |
 /// | 0x14 | TX | serialized transaction (raw) | relay | always (the mempool judges the bytes) |
-/// | 0x20 | PHASE | f32 r, f32 psi, u32 n, n × f32 | gossip, answer to GETPHASE | ≥ 12, 1 ≤ n ≤ 9999, ≥ 12 + 4n, finite, r ∈ [0, 1] |
+/// | 0x20 | PHASE | f32 r, f32 psi, u32 n, n × f32 | gossip, GETPHASE answer | (2) |
 /// | 0x21 | GETPHASE | empty | any | always (bytes ignored) |
 /// | 0x22 | COHERENCE | f32 r, f32 psi | gossip | ≥ 8, finite, r ∈ [0, 1] |
 /// | 0x30 | BLOOM | serialized certificate (raw) | gossip | always (gossip verifies it) |
@@ -27,6 +27,10 @@
 /// | 0x41 | HEADERS | u32 n, n × 92-byte header | answer to GETHEADERS | n ≤ 2000, length = 4 + 92n |
 /// | 0x42 | GETBLOCKDATA | u32 n, n × hash32 | `BULK_SYNC` peers only | 1 ≤ n ≤ 128, length = 4 + 32n |
 /// | 0x43 | NOTFOUND | u32 n, n × hash32 | answer to GETBLOCKDATA | n ≤ 128, length = 4 + 32n |
+///
+/// (1) services only when ≥ 28 bytes (20–27: none); later bytes ignored. (2) checked in this order: ≥ 12 bytes
+/// (`too_short`), 1 ≤ n ≤ 9999 (`n_out_of_range`), ≥ 12 + 4n bytes (`truncated`), r, psi, phases finite
+/// (`non_finite`), r ∈ [0, 1] (`r_out_of_range`); later bytes ignored.
 ///
 /// Services (VERSION offset 20): bit 0 `LARGE_FRAMES`, bit 1 `BLOCK_SERVE`, bit 2 `BULK_SYNC` (ignored without
 /// bit 0); this node sends 7. The four bulk-sync types are legal only from a peer whose effective services

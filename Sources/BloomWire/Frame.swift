@@ -7,6 +7,7 @@ public struct Frame: Hashable, Sendable {
     /// The payload bytes, exactly `length` (or `real_length`) of them.
     public var payload: [UInt8]
 
+    /// A frame of `type` carrying `payload` (takes ownership of the array).
     public init(type: MessageType, payload: [UInt8]) {
         self.type = type
         self.payload = payload

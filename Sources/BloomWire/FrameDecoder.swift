@@ -18,6 +18,8 @@ public struct FrameDecoder: Sendable {
     public var largeFramesNegotiated: Bool
 
     private var storage: [UInt8] = []
+    /// Largest buffer capacity kept across an empty buffer (a few 16 KiB reads).
+    private static let retainedCapacity = 128 * 1024
     /// Index of the first byte not yet returned in a frame.
     private var readIndex = 0
 
@@ -98,7 +100,9 @@ public struct FrameDecoder: Sendable {
     private mutating func compact() {
         guard readIndex > 0 else { return }
         if readIndex == storage.count {
-            storage.removeAll(keepingCapacity: true)
+            // Keep an ordinary buffer for the next reads, but give back the memory of a past large frame: with
+            // a hundred peers, each holding on to a 1 MiB buffer would add up.
+            storage.removeAll(keepingCapacity: storage.capacity <= Self.retainedCapacity)
         } else {
             storage.removeSubrange(0..<readIndex)
         }

@@ -8,6 +8,7 @@ public struct FrameEncoder: Sendable {
     /// True once both sides advertised `LARGE_FRAMES`: payloads of 65535 bytes or more then use the escape form.
     public var largeFramesNegotiated: Bool
 
+    /// An encoder for a fresh connection (plain frames only until negotiated).
     public init(largeFramesNegotiated: Bool = false) {
         self.largeFramesNegotiated = largeFramesNegotiated
     }
@@ -82,11 +83,13 @@ public struct FrameEncodingError: Error, Hashable, Sendable, CustomStringConvert
     /// The largest payload this connection carries (65535, or MAX_MESSAGE_SIZE with large frames).
     public var limit: Int
 
+    /// Records which frame could not be built and why.
     public init(type: MessageType, payloadLength: Int, limit: Int) {
         self.type = type
         self.payloadLength = payloadLength
         self.limit = limit
     }
 
+    /// A log line: type, size and limit.
     public var description: String { "\(type) payload of \(payloadLength) bytes exceeds \(limit)" }
 }

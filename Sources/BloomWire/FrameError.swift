@@ -10,6 +10,7 @@ public enum FrameError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Always ``WireVerdict/disconnect``: every frame-level error ends the connection.
     public var verdict: WireVerdict { .disconnect }
 
+    /// A log line naming the failure and its numbers.
     public var description: String {
         switch self {
         case .escapeLengthTooLarge(let realLength, let limit):

@@ -39,7 +39,13 @@ public enum MessageClassifier {
     public static func classify(type: MessageType, payload: [UInt8], peerServices: ServiceFlags) -> MessageAction {
         if type.isBulkSync && !peerServices.effective.contains(.bulkSync) {
             return .protocolViolation(
-                PayloadError(type, .bulkSyncNotNegotiated, at: 0, field: "type", detail: "peer services \(peerServices)")
+                PayloadError(
+                    type,
+                    .bulkSyncNotNegotiated,
+                    at: 0,
+                    field: "type",
+                    detail: "peer services \(peerServices)"
+                )
             )
         }
         do {

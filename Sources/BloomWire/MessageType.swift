@@ -3,6 +3,7 @@
 /// A struct rather than an enum so that a code this node does not know (a newer peer's message) is still a
 /// value: the classifier ignores it instead of failing to represent it.
 public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The code as sent on the wire.
     public var rawValue: UInt8
 
     /// Wraps any code, known or not.
@@ -76,6 +77,7 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
         }
     }
 
+    /// `NAME(0xNN)`, or `unknown(0xNN)`.
     public var description: String {
         let hex = String(rawValue, radix: 16)
         let code = "0x" + (hex.count < 2 ? "0" + hex : hex)

@@ -7,6 +7,7 @@ public struct MisbehaviourScore: Hashable, Sendable {
     /// Points so far on this connection.
     public private(set) var points = 0
 
+    /// A fresh connection: no points.
     public init() {}
 
     /// True once the ban threshold is reached.

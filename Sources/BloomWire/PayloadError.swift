@@ -33,6 +33,7 @@ public struct PayloadError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The offending value or sizes.
     public var detail: String
 
+    /// A failure of `reason` in `type`'s payload, found at byte `offset` while reading `field`.
     public init(_ type: MessageType, _ reason: Reason, at offset: Int, field: String, detail: String = "") {
         self.type = type
         self.reason = reason
@@ -41,6 +42,7 @@ public struct PayloadError: Error, Hashable, Sendable, CustomStringConvertible {
         self.detail = detail
     }
 
+    /// A log line: type, reason, offset, field and detail.
     public var description: String {
         let suffix = detail.isEmpty ? "" : ": \(detail)"
         return "\(type) \(reason.rawValue) at offset \(offset) in \(field)\(suffix)"

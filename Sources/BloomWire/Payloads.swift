@@ -25,6 +25,7 @@ public struct VersionMessage: Hashable, Sendable {
     /// Base plus the services field.
     public static let extendedSize = 28
 
+    /// A VERSION; the defaults are this node's (protocol 1, services 7, nothing after the services field).
     public init(
         protocolVersion: UInt32 = 1,
         height: UInt32,
@@ -52,6 +53,7 @@ public struct HeightRange: Hashable, Sendable {
     /// How many heights; the answerer caps it (500 for GETBLOCKS, 2000 for GETHEADERS).
     public var count: UInt32
 
+    /// A request for `count` heights from `startHeight`.
     public init(startHeight: UInt32, count: UInt32) {
         self.startHeight = startHeight
         self.count = count
@@ -76,6 +78,7 @@ public struct CoherenceMessage: Hashable, Sendable {
     /// Mean phase, finite when received (unused by the node).
     public var psi: Float
 
+    /// A COHERENCE with wire values.
     public init(r: Float, psi: Float) {
         self.r = r
         self.psi = psi

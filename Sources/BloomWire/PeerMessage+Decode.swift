@@ -29,7 +29,8 @@ extension PeerMessage {
             }
             self = .getBlockData(hashes)
         case .notFound:
-            self = .notFound(try Self.decodeHashList(payload, type: type, limit: WireLimits.maxHashesPerBlockDataRequest))
+            let hashes = try Self.decodeHashList(payload, type: type, limit: WireLimits.maxHashesPerBlockDataRequest)
+            self = .notFound(hashes)
         default:
             return nil
         }

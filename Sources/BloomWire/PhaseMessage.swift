@@ -14,6 +14,7 @@ public struct PhaseMessage: Hashable, Sendable {
     /// Bytes before the phases: r, psi, n.
     public static let headerSize = 12
 
+    /// A PHASE with wire values, phases already selected.
     public init(r: Float, psi: Float, phases: [Float]) {
         self.r = r
         self.psi = psi

@@ -2,8 +2,10 @@
 ///
 /// Reserved bits are kept as received (so a VERSION re-encodes byte for byte) but never acted on.
 public struct ServiceFlags: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    /// The u64 as sent on the wire.
     public var rawValue: UInt64
 
+    /// Flags from the wire value, reserved bits included.
     public init(rawValue: UInt64) { self.rawValue = rawValue }
 
     /// Bit 0: understands the escape frame for payloads of 65535 bytes or more (§2.5 item 3).
@@ -38,6 +40,7 @@ public struct ServiceFlags: OptionSet, Hashable, Sendable, CustomStringConvertib
         }
     }
 
+    /// The set bits by spec name, e.g. `[LARGE_FRAMES, BULK_SYNC]`.
     public var description: String {
         var names: [String] = []
         if contains(.largeFrames) { names.append("LARGE_FRAMES") }

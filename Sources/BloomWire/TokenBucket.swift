@@ -5,6 +5,7 @@ public struct RateLimit: Hashable, Sendable {
     /// Tokens added per second, up to `burst`.
     public var refillPerSecond: Double
 
+    /// A limit of `burst` messages at once, refilled at `refillPerSecond`.
     public init(burst: Double, refillPerSecond: Double) {
         self.burst = burst
         self.refillPerSecond = refillPerSecond

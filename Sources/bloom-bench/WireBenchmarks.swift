@@ -27,7 +27,9 @@ let wireBenchmarks: [Benchmark] = [
             blackHole(payloadBytes)
             return frames
         }
-        if mismatches > 0 { throw WireBenchmarkFixtures.Failure(description: "decoder lost frames \(mismatches) times") }
+        if mismatches > 0 {
+            throw WireBenchmarkFixtures.Failure(description: "decoder lost frames \(mismatches) times")
+        }
         let bytesPerFrame = Double(stream.bytes.count) / Double(stream.frameCount)
         return [
             Figure(name: "frame_decode_per_s", value: framesPerSecond, unit: "frames/s"),

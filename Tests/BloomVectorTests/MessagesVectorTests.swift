@@ -35,7 +35,9 @@ import Testing
 
     static func hashes(_ json: JSON) throws -> [Hash256] {
         try json.array.map { item in
-            guard let hash = Hash256(hex: try item.string) else { throw Vectors.Malformed(description: "\(item.path) not a hash") }
+            guard let hash = Hash256(hex: try item.string) else {
+                throw Vectors.Malformed(description: "\(item.path) not a hash")
+            }
             return hash
         }
     }

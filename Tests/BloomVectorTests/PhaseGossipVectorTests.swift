@@ -16,7 +16,8 @@ import Testing
             let r = try item["r_f64"].f64FromHex
             let psi = try item["psi_f64"].f64FromHex
 
-            #expect(PhaseMessage.downsampleStep(count: input.count) == (try item["downsample_step"].int), "\(item.path)")
+            let step = PhaseMessage.downsampleStep(count: input.count)
+            #expect(step == (try item["downsample_step"].int), "\(item.path)")
             let indices = PhaseMessage.selectedIndices(count: input.count)
             #expect(indices == (try item["selected_indices"].array.map { try $0.int }), "\(item.path)")
 

@@ -177,7 +177,8 @@ import Testing
     }
 
     @Test func eofMidFrame_throwsDisconnect_atEveryCutPoint() throws {
-        let frame = try FrameEncoder(largeFramesNegotiated: true).frame(type: .block, payload: [UInt8](repeating: 4, count: 70_000))
+        let encoder = FrameEncoder(largeFramesNegotiated: true)
+        let frame = try encoder.frame(type: .block, payload: [UInt8](repeating: 4, count: 70_000))
         for cut in [1, 2, 3, 5, 6, 7, 8, 1000, frame.count - 1] {
             var decoder = FrameDecoder(largeFramesNegotiated: true)
             try decoder.append(Array(frame[..<cut]))

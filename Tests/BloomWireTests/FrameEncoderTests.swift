@@ -17,13 +17,15 @@ import Testing
     }
 
     @Test func payload65535_withNegotiation_usesTheEscapeForm() throws {
-        let frame = try FrameEncoder(largeFramesNegotiated: true).frame(type: .block, payload: [UInt8](repeating: 0, count: 65_535))
+        let encoder = FrameEncoder(largeFramesNegotiated: true)
+        let frame = try encoder.frame(type: .block, payload: [UInt8](repeating: 0, count: 65_535))
         #expect(Array(frame.prefix(7)) == [0x13, 0xff, 0xff, 0xff, 0xff, 0, 0])
         #expect(frame.count == 7 + 65_535)
     }
 
     @Test func payload65534_withNegotiation_staysPlain() throws {
-        let frame = try FrameEncoder(largeFramesNegotiated: true).frame(type: .block, payload: [UInt8](repeating: 0, count: 65_534))
+        let encoder = FrameEncoder(largeFramesNegotiated: true)
+        let frame = try encoder.frame(type: .block, payload: [UInt8](repeating: 0, count: 65_534))
         #expect(Array(frame.prefix(3)) == [0x13, 0xfe, 0xff])
         #expect(frame.count == 3 + 65_534)
     }

@@ -19,7 +19,11 @@ import Testing
     }
 
     @Test func bulkSyncTypes_fromABulkSyncPeer_areDecoded() {
-        let action = MessageClassifier.classify(type: .getHeaders, payload: Self.getHeaders, peerServices: [.largeFrames, .bulkSync])
+        let action = MessageClassifier.classify(
+            type: .getHeaders,
+            payload: Self.getHeaders,
+            peerServices: [.largeFrames, .bulkSync]
+        )
         #expect(action == .accept(.getHeaders(HeightRange(startHeight: 1, count: 10))))
         #expect(action.verdict == .accept)
     }

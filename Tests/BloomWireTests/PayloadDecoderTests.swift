@@ -25,7 +25,10 @@ import Testing
         #expect(v20.height == 5 && v20.port == 7618 && v20.timestamp == 1_700_000_000 && v20.services == nil)
         for extra in 1...7 {
             let payload = base + [UInt8](repeating: 0xff, count: extra)
-            guard case .version(let v) = try PeerMessage(type: .version, payload: payload) else { Issue.record(); return }
+            guard case .version(let v) = try PeerMessage(type: .version, payload: payload) else {
+                Issue.record()
+                return
+            }
             #expect(v.advertisedServices == [], "a partial services field is never zero-extended")
             #expect(PeerMessage.version(v).encodedPayload() == payload)
         }
@@ -151,7 +154,8 @@ import Testing
         #expect(Self.reason(.getBlockData, Self.le32(2) + hash) == .badLength)
         #expect(Self.reason(.getBlockData, Self.le32(1) + hash + [0]) == .badLength)
         #expect(Self.reason(.getBlockData, [1, 0]) == .tooShort)
-        #expect(try PeerMessage(type: .getBlockData, payload: Self.le32(1) + hash) == .getBlockData([Hash256(bytes: hash)!]))
+        #expect(try PeerMessage(type: .getBlockData, payload: Self.le32(1) + hash)
+                == .getBlockData([Hash256(bytes: hash)!]))
         #expect(try PeerMessage(type: .notFound, payload: Self.le32(0)) == .notFound([]))
         #expect(Self.reason(.notFound, Self.le32(129) + [UInt8](repeating: 0, count: 129 * 32)) == .countOutOfRange)
         #expect(Self.reason(.notFound, Self.le32(1) + hash + [0]) == .badLength)
