@@ -26,6 +26,14 @@ import Testing
         return ServiceFlags(rawValue: value)
     }
 
+    /// nil when equal; otherwise where two byte strings first differ (large frames would flood the test log).
+    static func difference(_ actual: [UInt8], _ expected: [UInt8]) -> String? {
+        guard actual != expected else { return nil }
+        let shorter = min(actual.count, expected.count)
+        let index = zip(actual, expected).enumerated().first { $1.0 != $1.1 }?.offset ?? shorter
+        return "lengths \(actual.count) vs \(expected.count), first difference at byte \(index)"
+    }
+
     /// An f32 written as its exact widening to a JSON number. Foundation's JSON parser on Linux may land an ulp
     /// or two of f64 away from the written decimal; rounding back to f32 is exact, since an f32 value is never
     /// near an f32 rounding midpoint.
@@ -58,7 +66,7 @@ import Testing
             #expect(try decoder.next() == nil)
             try decoder.finish()
             #expect(frame.type == type, "\(item.path)")
-            #expect(frame.payload == payload, "\(item.path)")
+            #expect(Self.difference(frame.payload, payload) == nil, "\(item.path): payload")
             #expect(frame.payload.count == (try item["payload_len"].int), "\(item.path)")
 
             guard case .accept(let message) = MessageClassifier.classify(frame, peerServices: services) else {
@@ -66,7 +74,7 @@ import Testing
                 continue
             }
             let reencoded = try FrameEncoder(largeFramesNegotiated: negotiated).frame(message)
-            #expect(reencoded == frameBytes, "\(item.path): re-encoded frame differs")
+            #expect(Self.difference(reencoded, frameBytes) == nil, "\(item.path): re-encoded frame")
             try Self.checkFields(message, item["fields"], item: item)
         }
     }
