@@ -49,6 +49,22 @@ public struct FrameDecoder: Sendable {
         storage.append(contentsOf: chunk)
     }
 
+    /// Adds a chunk held in an array, as the generic `append(_:)` does. A non-generic overload, so callers in other modules
+    /// get a plain memory copy without relying on generic specialisation.
+    public mutating func append(_ chunk: [UInt8]) throws(FrameError) {
+        try checkDrained()
+        compact()
+        storage.append(contentsOf: chunk)
+    }
+
+    /// Adds a chunk from raw memory (for example inside NIO's `withUnsafeReadableBytes`); the bytes are copied
+    /// before this returns.
+    public mutating func append(_ chunk: UnsafeRawBufferPointer) throws(FrameError) {
+        try checkDrained()
+        compact()
+        storage.append(contentsOf: chunk)
+    }
+
     /// The next complete frame, or nil when more bytes are needed.
     ///
     /// - Throws: ``FrameError/escapeLengthTooLarge(realLength:limit:)`` as soon as an escape header announces more

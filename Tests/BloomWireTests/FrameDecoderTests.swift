@@ -47,10 +47,12 @@ import Testing
             let size = Bool.random(using: &rng) && Int.random(in: 0..<4, using: &rng) == 0
                 ? 0 : Int.random(in: 1...maxChunk, using: &rng)
             let end = min(stream.bytes.count, fed + size)
-            if Bool.random(using: &rng) {
-                try decoder.append(Array(stream.bytes[fed..<end]))
-            } else {
-                try decoder.append(stream.bytes[fed..<end])
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0: try decoder.append(Array(stream.bytes[fed..<end]))
+            case 1: try decoder.append(stream.bytes[fed..<end])
+            default:
+                let chunk = Array(stream.bytes[fed..<end])
+                try chunk.withUnsafeBytes { raw in try decoder.append(raw) }
             }
             fed = end
             while let frame = try decoder.next() { out.append(frame) }
