@@ -49,8 +49,8 @@ public struct FrameDecoder: Sendable {
         storage.append(contentsOf: chunk)
     }
 
-    /// Adds a chunk held in an array, as the generic `append(_:)` does. A non-generic overload, so callers in other modules
-    /// get a plain memory copy without relying on generic specialisation.
+    /// Adds a chunk held in an array, as the generic `append(_:)` does. Non-generic, so callers in other
+    /// modules get a plain memory copy without relying on generic specialisation.
     public mutating func append(_ chunk: [UInt8]) throws(FrameError) {
         try checkDrained()
         compact()
