@@ -125,7 +125,10 @@ import Testing
                 let block = try Block(decoding: bytes)
                 #expect(block.serialized() == bytes, "\(item.path): block re-serialization")
                 try expectEqual("hash", block.hash) { try #require(Hash256(hex: try $0.string)) }
-                context = ["height"]
+                // The coinbase's input carries the block height as its output index (§4.3).
+                let coinbase = try #require(block.transactions.first, "\(item.path): no coinbase")
+                #expect(coinbase.isCoinbaseShaped, "\(item.path)")
+                try expectEqual("height", Int(try #require(coinbase.inputs.first).outputIndex)) { try $0.int }
             }
         case .tx(let bytes):
             let tx = try Transaction(decoding: bytes)
