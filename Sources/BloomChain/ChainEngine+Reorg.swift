@@ -46,15 +46,17 @@ extension ChainEngine {
         var confirmed = Set<Hash256>()
         for side in branch + [candidate.entry] {
             let block: Block
+            let txids: [Hash256]
             if side.hash == candidate.hash {
                 block = candidate.block
+                txids = candidate.txids
             } else {
                 guard let bytes = try store.blockBytes(side.hash) else {
                     throw ChainError(.corruptStore, "side block \(side.hash.hex) has no body")
                 }
                 block = try decodeStored(bytes, hash: side.hash)
+                txids = block.txids
             }
-            let txids = block.txids
             let outcome = try TransactionRules.connect(
                 block,
                 txids: txids,

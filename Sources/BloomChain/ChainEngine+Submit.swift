@@ -43,7 +43,8 @@ extension ChainEngine {
             return BlockVerdict(.reject, remembered, hash: hash)
         }
         // Steps 3–5.
-        if let reason = block.checkStructure() {
+        let txids = block.txids
+        if let reason = block.checkStructure(txids: txids) {
             return try reject(hash, reason, header: block.header)
         }
         // Step 6.
@@ -67,7 +68,7 @@ extension ChainEngine {
             transactionCount: UInt32(truncatingIfNeeded: block.transactions.count),
             size: UInt32(truncatingIfNeeded: bytes.count)
         )
-        let candidate = Candidate(block: block, bytes: bytes, entry: entry)
+        let candidate = Candidate(block: block, txids: txids, bytes: bytes, entry: entry)
         if parent.hash == state.tip.hash {
             return try extendTip(with: candidate)
         }
@@ -109,7 +110,7 @@ extension ChainEngine {
         var view = UTXOOverlay(state: state)
         let outcome = try TransactionRules.connect(
             block,
-            txids: block.txids,
+            txids: candidate.txids,
             height: candidate.entry.height,
             view: &view,
             store: store
@@ -152,6 +153,7 @@ extension ChainEngine {
 /// A block that passed steps 0–7, with its prospective index entry.
 struct Candidate {
     var block: Block
+    var txids: [Hash256]
     var bytes: [UInt8]
     var entry: BlockIndexEntry
     var hash: Hash256 { entry.hash }
