@@ -46,13 +46,16 @@ public struct BlockHeader: Hashable, Sendable {
 
     /// Decodes exactly 92 bytes with the reference's rules (§4.1).
     ///
-    /// - Throws: `DecodeError` `.truncated` / `.trailingBytes` when the input is not 92 bytes; `.invalidValue`
-    ///   when r (widened to f64) is outside [0, 1] or NaN, or N is 0.
+    /// - Throws: `DecodeError` `.truncated` when the input is shorter than 92 bytes; `.invalidValue` when it is
+    ///   longer (a header has one fixed size, so extra bytes make it a wrong header, §11 `decode_error`, not
+    ///   trailing bytes after a good one), when r (widened to f64) is outside [0, 1] or NaN, or when N is 0.
     public init(decoding bytes: some Collection<UInt8>) throws(DecodeError) {
+        if bytes.count > BlockHeader.size {
+            throw DecodeError(.invalidValue, at: 0, field: "header",
+                              detail: "must be \(BlockHeader.size) bytes, got \(bytes.count)")
+        }
         self = try bytes.withByteReader { (reader: inout ByteReader) throws(DecodeError) -> BlockHeader in
-            let header = try BlockHeader(from: &reader)
-            try reader.expectEnd("header")
-            return header
+            try BlockHeader(from: &reader)
         }
     }
 
