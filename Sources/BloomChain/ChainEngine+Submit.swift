@@ -50,7 +50,7 @@ extension ChainEngine {
         // Step 6.
         guard let parent = try store.entry(block.header.prevHash) else {
             orphans.add(hash: hash, parent: block.header.prevHash, bytes: bytes)
-            return BlockVerdict(.rejectOrOrphan, .unknownParent, hash: hash)
+            return BlockVerdict(.rejectOrOrphan, .unknownParent, hash: hash, missingParent: block.header.prevHash)
         }
         // Step 7.
         if let reason = checkAgainstParent(block.header, parent: parent.header, now: now) {

@@ -50,6 +50,8 @@ public struct BlockVerdict: Sendable, Hashable, CustomStringConvertible {
     public var hash: Hash256?
     /// Main-chain changes caused by this block (empty unless the verdict is `accept` or `acceptReorg`).
     public var effects: ChainEffects
+    /// For `rejectOrOrphan`: the unknown parent, to request from the peer (GETDATA(prev_hash), spec §2.5 item 6).
+    public var missingParent: Hash256?
     /// Verdicts of orphans that waited for this block and were evaluated once it was stored, in the order they
     /// were processed (an adopted orphan's own adopted children are listed in its verdict).
     public var adoptedOrphans: [BlockVerdict]
@@ -59,12 +61,14 @@ public struct BlockVerdict: Sendable, Hashable, CustomStringConvertible {
         _ reason: ReasonCode,
         hash: Hash256?,
         effects: ChainEffects = ChainEffects(),
+        missingParent: Hash256? = nil,
         adoptedOrphans: [BlockVerdict] = []
     ) {
         self.verdict = verdict
         self.reason = reason
         self.hash = hash
         self.effects = effects
+        self.missingParent = missingParent
         self.adoptedOrphans = adoptedOrphans
     }
 

@@ -11,6 +11,7 @@ import Testing
         for block in blocks.dropFirst().reversed() {
             let verdict = try engine.submit(block)
             #expect(verdict.verdict == .rejectOrOrphan && verdict.reason == .unknownParent)
+            #expect(verdict.missingParent == block.header.prevHash)
         }
         #expect(engine.orphanCount == 2)
         #expect(engine.tip.height == 0)
