@@ -8,6 +8,9 @@ extension ChainEngine {
     /// Number of block versions waiting in the orphan pool.
     public var orphanCount: Int { orphans.count }
 
+    /// True when some version of block `hash` waits in the orphan pool (no need to fetch it again).
+    public func hasOrphan(_ hash: Hash256) -> Bool { orphans.contains(hash: hash) }
+
     /// Height, tip, total work, total transactions, UTXO count and total value of the best chain.
     public func chainInfo() throws(ChainError) -> ChainInfo {
         guard let tipEntry = try store.entry(state.tip.hash) else {

@@ -89,7 +89,8 @@ import Testing
 
     @Test func submit_oversizedOrUndecodableBytes_rejectsWithoutAHash() throws {
         let engine = try Fixture.engine()
-        let tooLarge = try engine.submit([UInt8](repeating: 0, count: BloomConstants.maxBlockSize + 1), now: Fixture.now)
+        let oversized = [UInt8](repeating: 0, count: BloomConstants.maxBlockSize + 1)
+        let tooLarge = try engine.submit(oversized, now: Fixture.now)
         #expect(tooLarge.verdict == .reject && tooLarge.reason == .blockTooLarge && tooLarge.hash == nil)
         let truncated = try engine.submit(Array(Fixture.genesis.serialized().dropLast()), now: Fixture.now)
         #expect(truncated.verdict == .reject && truncated.reason == .decodeError && truncated.hash == nil)

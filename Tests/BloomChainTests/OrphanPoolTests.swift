@@ -14,6 +14,7 @@ import Testing
             #expect(verdict.missingParent == block.header.prevHash)
         }
         #expect(engine.orphanCount == 2)
+        #expect(engine.hasOrphan(blocks[2].hash) && !engine.hasOrphan(blocks[0].hash))
         #expect(engine.tip.height == 0)
 
         let verdict = try engine.submit(blocks[0])

@@ -97,7 +97,8 @@ import Testing
         let main = Fixture.chain(on: b1, parentHeight: 1, count: 3)  // heights 2…4
         let s2 = Fixture.child(of: b1, height: 2, reward: Fixture.bob)
         let missing = OutPoint(txid: Fixture.address(0xee), index: 7)
-        let s3 = Fixture.child(of: s2, height: 3, reward: Fixture.bob, transfers: [Fixture.pay(missing, amount: 1, to: Fixture.bob)])
+        let spendsNothing = Fixture.pay(missing, amount: 1, to: Fixture.bob)
+        let s3 = Fixture.child(of: s2, height: 3, reward: Fixture.bob, transfers: [spendsNothing])
         let s4a = Fixture.child(of: s3, height: 4, reward: Fixture.bob)
         let s4b = Fixture.child(of: s3, height: 4, reward: Fixture.carol)
         let s5 = Fixture.child(of: s4a, height: 5, reward: Fixture.bob)

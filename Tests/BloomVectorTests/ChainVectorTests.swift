@@ -113,7 +113,12 @@ enum ChainVectors {
         )
         let actualRows = Set(
             engine.store.allUnspentOutputs().map { outpoint, entry in
-                Row(txid: outpoint.txid.hex, index: Int(outpoint.index), amount: entry.amount, address: entry.address.hex)
+                Row(
+                    txid: outpoint.txid.hex,
+                    index: Int(outpoint.index),
+                    amount: entry.amount,
+                    address: entry.address.hex
+                )
             }
         )
         #expect(actualRows == expectedRows)
