@@ -10,7 +10,9 @@ extension ChainEngine {
     ///   - bytes: the block exactly as received.
     ///   - now: the local clock (Unix seconds), for the future-timestamp rule of step 7.
     /// - Returns: the verdict and reason of spec §11, with the main-chain changes it caused.
-    /// - Throws: only ``ChainError`` for a storage failure, in which case nothing was committed.
+    /// - Throws: only ``ChainError`` for a storage failure. The failing block's update was not committed (the
+    ///   block may be submitted again); orphans taken out of the pool for adoption at that moment are dropped,
+    ///   as the pool is best effort.
     public func submit(_ bytes: [UInt8], now: UInt32) throws(ChainError) -> BlockVerdict {
         var verdict = try evaluate(bytes, now: now)
         if verdict.verdict.storedNewBlock, let hash = verdict.hash {

@@ -109,3 +109,18 @@ import Testing
         #expect(try engine.entry(blocks[3].hash)?.height == 4)
     }
 }
+
+/// The fixture builders themselves: what they produce must pass the context-free checks.
+@Suite struct FixtureBlocksTests {
+    @Test(arguments: [7, 63, 1000])
+    func certificate_fromLinspacePhases_verifies(oscillatorCount: Int) {
+        #expect(FixtureBlocks.certificate(oscillatorCount: oscillatorCount).verify() == nil)
+    }
+
+    @Test func child_passesTheStructureChecks_andLinksToItsParent() {
+        let block = Fixture.child(of: Fixture.genesis, height: 1)
+        #expect(block.checkStructure() == nil)
+        #expect(block.header.prevHash == Fixture.genesis.hash)
+        #expect(block.header.timestamp > Fixture.genesis.header.timestamp)
+    }
+}
