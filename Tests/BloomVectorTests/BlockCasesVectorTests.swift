@@ -30,19 +30,6 @@ import Testing
         }
     }
 
-    /// Engines are rebuilt per case from a snapshot of the store at the context height (a value copy).
-    static func freshEngine(
-        onTopOf height: Int,
-        snapshots: inout [Int: InMemoryChainStore]
-    ) throws -> ChainEngine<InMemoryChainStore> {
-        if let snapshot = snapshots[height] {
-            return try ChainEngine(store: snapshot, genesis: try ChainVectors.loaded.get().genesis)
-        }
-        let engine = try ChainVectors.engine(throughHeight: height)
-        snapshots[height] = engine.store
-        return engine
-    }
-
     static func expect(_ verdict: BlockVerdict, matches expected: JSON, _ context: String) throws {
         let verdictName = try expected["verdict"].string
         #expect(verdict.verdict.rawValue == verdictName, "\(context): got \(verdict), expected \(verdictName)")
@@ -52,35 +39,40 @@ import Testing
         }
     }
 
-    @Test func everyCase_reachesTheRecommendedVerdict_andLeavesTheTipAsTheSpecSays() throws {
+    /// Runs every case against engines over stores from `makeStore` (one fresh store per case), so that any
+    /// ``ChainStore`` implementation can be checked with the same vectors.
+    static func verifyAllCases<Store: ChainStore>(makeStore: () throws -> Store) throws {
         let cases = try Self.cases.get()
         #expect(!cases.isEmpty)
-        var snapshots: [Int: InMemoryChainStore] = [:]
         let now = ChainVectors.now
         for testCase in cases {
             let context = testCase.item.path + " (" + ((try? testCase.item["label"].string) ?? "?") + ")"
-            let engine = try Self.freshEngine(onTopOf: testCase.onTopOfHeight, snapshots: &snapshots)
+            let engine = try ChainVectors.engine(throughHeight: testCase.onTopOfHeight, store: try makeStore())
             #expect(testCase.preBlocks.count == testCase.preVerdicts.count, "\(context): pre-block verdict count")
             for (index, (bytes, expected)) in zip(testCase.preBlocks, testCase.preVerdicts).enumerated() {
-                try Self.expect(try engine.submit(bytes, now: now), matches: expected, "\(context) pre-block \(index)")
+                try expect(try engine.submit(bytes, now: now), matches: expected, "\(context) pre-block \(index)")
             }
 
             let tipBefore = engine.tip
             let infoBefore = try engine.chainInfo()
-            let utxosBefore = engine.store.allUnspentOutputs()
+            let utxosBefore = try engine.store.allUnspentOutputs()
             let verdict = try engine.submit(testCase.block, now: now)
-            try Self.expect(verdict, matches: testCase.recommended, context)
+            try expect(verdict, matches: testCase.recommended, context)
 
             switch verdict.verdict {
             case .reject, .rejectOrOrphan, .ignore, .acceptSideBranch:
                 #expect(engine.tip == tipBefore, "\(context): tip moved")
                 // A failed reorganization must restore the old main chain exactly.
                 #expect(try engine.chainInfo() == infoBefore, "\(context): chain info changed")
-                #expect(engine.store.allUnspentOutputs() == utxosBefore, "\(context): UTXO set changed")
+                #expect(try engine.store.allUnspentOutputs() == utxosBefore, "\(context): UTXO set changed")
             case .accept, .acceptReorg:
                 #expect(engine.tip.hash == verdict.hash, "\(context): tip is not the accepted block")
                 #expect(verdict.effects.newTip == engine.tip, "\(context): effects do not name the new tip")
             }
         }
+    }
+
+    @Test func everyCase_onTheInMemoryStore_reachesTheRecommendedVerdict_andLeavesTheTipAsTheSpecSays() throws {
+        try Self.verifyAllCases { InMemoryChainStore() }
     }
 }

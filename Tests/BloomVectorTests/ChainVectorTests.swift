@@ -22,10 +22,13 @@ enum ChainVectors {
     /// The real clock: the vectors' timestamps are in the past, except the one case built to be too far ahead.
     static var now: UInt32 { UInt32(clamping: time(nil)) }
 
-    /// A fresh engine holding the chain of `chain.json` up to `height`.
-    static func engine(throughHeight height: Int) throws -> ChainEngine<InMemoryChainStore> {
+    /// A fresh engine over `store` holding the chain of `chain.json` up to `height`.
+    static func engine<Store: ChainStore>(
+        throughHeight height: Int,
+        store: Store
+    ) throws -> ChainEngine<Store> {
         let chain = try loaded.get()
-        let engine = try ChainEngine(store: InMemoryChainStore(), genesis: chain.genesis)
+        let engine = try ChainEngine(store: store, genesis: chain.genesis)
         guard height < chain.blockBytes.count else {
             throw Vectors.Malformed(description: "chain.json has no block at height \(height)")
         }
@@ -127,7 +130,7 @@ enum ChainVectors {
 
     @Test func resubmittingAStoredBlock_isIgnoredAsAlreadyKnown() throws {
         let chain = try ChainVectors.loaded.get()
-        let engine = try ChainVectors.engine(throughHeight: chain.blockBytes.count - 1)
+        let engine = try ChainVectors.engine(throughHeight: chain.blockBytes.count - 1, store: InMemoryChainStore())
         for bytes in chain.blockBytes {
             let verdict = try engine.submit(bytes, now: ChainVectors.now)
             #expect(verdict.verdict == .ignore && verdict.reason == .alreadyKnown)
