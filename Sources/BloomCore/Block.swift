@@ -1,7 +1,10 @@
 /// A block (spec §4.2): header, consensus certificate, transactions.
 public struct Block: Hashable, Sendable {
+    /// The 92-byte header; its bloom_hash is the block hash.
     public var header: BlockHeader
+    /// The bloom evidence; not committed by the hash (§4.2).
     public var certificate: ConsensusCertificate
+    /// The transactions, coinbase first; committed through the header's Merkle root.
     public var transactions: [Transaction]
 
     /// Creates a block from its parts; no check is made (see ``checkStructure()``).

@@ -3,6 +3,7 @@ public struct BlockHeader: Hashable, Sendable {
     /// Serialized size in bytes.
     public static let size = 92
 
+    /// 1 for every reference block; not checked (§5 row 20).
     public var version: UInt32
     /// bloom_hash of the parent; zero for genesis.
     public var prevHash: Hash256

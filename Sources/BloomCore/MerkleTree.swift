@@ -14,7 +14,9 @@ public enum MerkleTree {
                 let left = level[i]
                 let right = i + 1 < level.count ? level[i + 1] : left
                 pair.withUnsafeMutableBytes { buffer in
-                    left.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[0..<32]).copyMemory(from: $0) }
+                    left.withUnsafeBytes {
+                        UnsafeMutableRawBufferPointer(rebasing: buffer[0..<32]).copyMemory(from: $0)
+                    }
                     right.withUnsafeBytes {
                         UnsafeMutableRawBufferPointer(rebasing: buffer[32..<64]).copyMemory(from: $0)
                     }

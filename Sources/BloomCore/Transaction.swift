@@ -3,9 +3,13 @@ public struct Transaction: Hashable, Sendable {
     /// Size of a transaction with no inputs and no outputs: version, two counts, locktime.
     public static let minimumSize = 16
 
+    /// 1 for every reference transaction; not checked.
     public var version: UInt32
+    /// Spent outpoints (100 bytes each on the wire).
     public var inputs: [TxInput]
+    /// Created outputs (40 bytes each on the wire).
     public var outputs: [TxOutput]
+    /// Serialized and committed by the txid, but not enforced in v1.
     public var locktime: UInt32
 
     /// Creates a transaction from its parts; no check is made (see ``hasValidStructure``).

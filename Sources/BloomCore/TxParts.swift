@@ -30,6 +30,7 @@ public struct TxOutput: Hashable, Sendable {
 
     /// Base units (1 BLOOM = 10^8).
     public var amount: UInt64
+    /// The 32-byte recipient address.
     public var address: Hash256
 
     /// Creates an output.
@@ -41,7 +42,9 @@ public struct TxOutput: Hashable, Sendable {
 
 /// A reference to one output of one transaction.
 public struct OutPoint: Hashable, Sendable, CustomStringConvertible {
+    /// The transaction that created the output.
     public var txid: Hash256
+    /// The output's position in that transaction.
     public var index: UInt32
 
     /// Creates an outpoint.

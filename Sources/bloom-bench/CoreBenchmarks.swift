@@ -46,7 +46,9 @@ enum CoreBenchmarkFixtures {
     /// A block on top of the genesis with N = 63, a coinbase and eight two-in/two-out transfers.
     static func realisticBlock() -> Block {
         let template = Genesis.block(rewardAddress: address(0xAA))
-        var transactions = [Transaction.coinbase(height: 1, address: address(0xAA), fees: 0, extraData: Array("bench".utf8))]
+        var transactions = [
+            Transaction.coinbase(height: 1, address: address(0xAA), fees: 0, extraData: Array("bench".utf8))
+        ]
         for t in 0..<8 {
             let inputs = (0..<2).map { i in
                 TxInput(prevTx: address(UInt8(t * 2 + i + 1)), outputIndex: UInt32(i),

@@ -105,4 +105,26 @@ import Testing
             #expect(outcome.rawValue == (try recommended["reason"].string), "\(item.path)")
         }
     }
+
+    /// The reference's lenient decoder reads one transaction and ignores what follows; the node's reader-based
+    /// decoder must consume the same bytes and give the same txid (or fail where it failed).
+    @Test func deserializeCases_readerDecoderAgreesWithTheLenientReference() throws {
+        for item in try Vectors.load("transactions.json")["deserialize_cases"].array {
+            let bytes = try item["bytes"].bytes
+            let reference = try item["reference_deserialize"]
+            let result = Result { () throws(DecodeError) -> (Transaction, Int) in
+                try bytes.withByteReader { (reader: inout ByteReader) throws(DecodeError) in
+                    (try Transaction(from: &reader), reader.position)
+                }
+            }
+            switch result {
+            case .success(let (tx, consumed)):
+                #expect(try reference["accepted"].bool, "\(item.path)")
+                #expect(consumed == (try reference["bytes_consumed"].int), "\(item.path).bytes_consumed")
+                #expect(tx.txid.hex == (try reference["txid"].string), "\(item.path).txid")
+            case .failure:
+                #expect(!(try reference["accepted"].bool), "\(item.path)")
+            }
+        }
+    }
 }
