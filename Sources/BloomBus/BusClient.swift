@@ -59,7 +59,7 @@ public final class BusClient: Sendable {
         let loop = try SocketLoop(
             sockets: [pub, sub],
             handler: handler,
-            configuration: .init(name: "bloom.bus.\(sender.service.name)", maxQueuedCommands: configuration.maxQueuedPublishes)
+            configuration: .init(name: "bus.\(sender.service.name)", maxQueuedCommands: configuration.maxQueuedPublishes)
         )
         shared.setWaker { [weak loop] in loop?.wake() }
         self.sender = sender

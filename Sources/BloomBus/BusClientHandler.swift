@@ -33,7 +33,10 @@ final class BusClientHandler: SocketLoopHandler {
     private let bodyBuffer = ZMQMessageBuffer()
     private let outBuffer = ZMQMessageBuffer()
 
-    private var sequences: [Topic: UInt64] = [:]
+    /// Last sequence number sent per topic. A short array searched from the most recent entry: a process publishes
+    /// on a handful of topics, and `Topic ==` first compares the frame buffers' identity.
+    private var sequences: [(topic: Topic, last: UInt64)] = []
+    private var lastSequenceIndex = 0
     private var gaps = GapCounter()
     /// Topics seen or subscribed, with whether they are internal probes (never delivered).
     private var known: [(topic: Topic, isProbe: Bool)] = []
@@ -156,8 +159,7 @@ final class BusClientHandler: SocketLoopHandler {
     }
 
     private func send(_ message: OutgoingBusMessage) {
-        let sequence = (sequences[message.topic] ?? 0) &+ 1
-        sequences[message.topic] = sequence
+        let sequence = nextSequence(for: message.topic)
         let envelope = Envelope(
             kind: message.kind,
             flags: message.flags,
@@ -185,6 +187,21 @@ final class BusClientHandler: SocketLoopHandler {
         } else {
             shared.sendFailures.add(1, ordering: .relaxed)
         }
+    }
+
+    private func nextSequence(for topic: Topic) -> UInt64 {
+        if lastSequenceIndex < sequences.count && sequences[lastSequenceIndex].topic == topic {
+            sequences[lastSequenceIndex].last &+= 1
+            return sequences[lastSequenceIndex].last
+        }
+        if let index = sequences.firstIndex(where: { $0.topic == topic }) {
+            lastSequenceIndex = index
+            sequences[index].last &+= 1
+            return sequences[index].last
+        }
+        sequences.append((topic, 1))
+        lastSequenceIndex = sequences.count - 1
+        return 1
     }
 
     func loopFinished(error: ZMQError?) {

@@ -55,7 +55,7 @@ public final class BusForwarder: Sendable {
         self.loop = try SocketLoop(
             sockets: [xsub, xpub],
             handler: handler,
-            configuration: .init(name: "bloom.bus.forwarder")
+            configuration: .init(name: "bus.forwarder")
         )
     }
 

@@ -40,7 +40,13 @@ public struct BusMessage: Sendable {
         let envelope = try Envelope(from: &reader)
         self.topic = topic
         self.envelope = envelope
-        self.payload = Array(UnsafeRawBufferPointer(rebasing: body[reader.position...]))
+        let rest = UnsafeRawBufferPointer(rebasing: body[reader.position...])
+        self.payload = [UInt8](unsafeUninitializedCapacity: rest.count) { buffer, count in
+            if let target = buffer.baseAddress, let source = rest.baseAddress {
+                UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: rest.count)
+            }
+            count = rest.count
+        }
     }
 
     /// The two frames as sent.
@@ -70,6 +76,10 @@ public struct GapCounter: Sendable {
     }
 
     private var last: [Key: UInt64] = [:]
+    /// The most recent (sender, topic) and its last sequence, kept out of `last` (written back on a change of key):
+    /// bus traffic comes in runs of one sender and topic, and this spares two hash lookups per message.
+    private var cachedKey: Key?
+    private var cachedSequence: UInt64 = 0
     /// Messages seen missing so far, all senders together.
     public private(set) var dropped: UInt64 = 0
     /// Messages seen missing, per sender.
@@ -85,13 +95,17 @@ public struct GapCounter: Sendable {
     @discardableResult
     public mutating func record(sender: SenderID, topic: Topic, sequence: UInt64) -> UInt64 {
         let key = Key(sender: sender, topic: topic)
-        guard let previous = last[key] else {
+        let previous: UInt64?
+        if let cachedKey, cachedKey == key {
+            previous = cachedSequence
+        } else {
+            if let cachedKey { last[cachedKey] = cachedSequence }
+            previous = last.removeValue(forKey: key)
             if last.count >= Self.maxTracked { last.removeAll(keepingCapacity: true) }
-            last[key] = sequence
-            return 0
+            cachedKey = key
         }
-        last[key] = sequence
-        guard sequence > previous else { return 0 }
+        cachedSequence = sequence
+        guard let previous, sequence > previous else { return 0 }
         let gap = sequence - previous - 1
         if gap > 0 {
             dropped &+= gap

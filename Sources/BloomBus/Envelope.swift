@@ -103,42 +103,28 @@ public struct Envelope: Hashable, Sendable {
         if reader.remaining < Self.size {
             throw DecodeError(.truncated, at: start, field: "envelope", detail: "needs \(Self.size) bytes, \(reader.remaining) left")
         }
-        let magic = try reader.readU8("envelope.magic")
-        if magic != Self.magic {
-            throw DecodeError(.invalidValue, at: start, field: "envelope.magic", detail: "0x\(String(magic, radix: 16))")
+        // One bounds check for the fixed layout, then loads at fixed offsets (this runs once per bus message).
+        let raw = try reader.readSlice(Self.size, "envelope")
+        func invalid(_ offset: Int, _ field: String, _ detail: String) -> DecodeError {
+            DecodeError(.invalidValue, at: start + offset, field: "envelope." + field, detail: detail)
         }
-        let version = try reader.readU8("envelope.version")
-        if version != Self.version {
-            throw DecodeError(.invalidValue, at: start + 1, field: "envelope.version", detail: "unsupported version \(version)")
-        }
-        let kindByte = try reader.readU8("envelope.kind")
-        guard let kind = Kind(rawValue: kindByte) else {
-            throw DecodeError(.invalidValue, at: start + 2, field: "envelope.kind", detail: "unknown kind \(kindByte)")
-        }
-        let service = ServiceKind(rawValue: try reader.readU8("envelope.service"))
-        let replica = try reader.readU8("envelope.replica")
-        if try reader.readU8("envelope.reserved") != 0 {
-            throw DecodeError(.invalidValue, at: start + 5, field: "envelope.reserved", detail: "must be 0")
-        }
-        let flags = Flags(rawValue: try reader.readU16("envelope.flags"))
-        let bootID = try reader.readU32("envelope.boot_id")
-        if bootID > SenderID.maxBootID {
-            throw DecodeError(.invalidValue, at: start + 8, field: "envelope.boot_id", detail: "\(bootID) exceeds 24 bits")
-        }
-        let sequence = try reader.readU64("envelope.sequence")
-        if sequence == 0 {
-            throw DecodeError(.invalidValue, at: start + 12, field: "envelope.sequence", detail: "must not be 0")
-        }
-        let peer = try reader.readU64("envelope.peer_id")
-        let requestID = try reader.readU64("envelope.request_id")
-        self.init(
-            kind: kind,
-            flags: flags,
-            sender: SenderID(service: service, replica: replica, bootID: bootID),
-            sequence: sequence,
-            peerID: peer == 0 ? nil : PeerID(rawValue: peer),
-            requestID: requestID
-        )
+        let magic = raw[0]
+        if magic != Self.magic { throw invalid(0, "magic", "0x\(String(magic, radix: 16))") }
+        let version = raw[1]
+        if version != Self.version { throw invalid(1, "version", "unsupported version \(version)") }
+        guard let kind = Kind(rawValue: raw[2]) else { throw invalid(2, "kind", "unknown kind \(raw[2])") }
+        if raw[5] != 0 { throw invalid(5, "reserved", "must be 0") }
+        let bootID = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+        if bootID > SenderID.maxBootID { throw invalid(8, "boot_id", "\(bootID) exceeds 24 bits") }
+        let sequence = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
+        if sequence == 0 { throw invalid(12, "sequence", "must not be 0") }
+        let peer = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 20, as: UInt64.self))
+        self.kind = kind
+        self.flags = Flags(rawValue: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 6, as: UInt16.self)))
+        self.sender = SenderID(service: ServiceKind(rawValue: raw[3]), replica: raw[4], bootID: bootID)
+        self.sequence = sequence
+        self.peerID = peer == 0 ? nil : PeerID(rawValue: peer)
+        self.requestID = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 28, as: UInt64.self))
     }
 
     /// Decodes exactly one envelope (no payload after it).
