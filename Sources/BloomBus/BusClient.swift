@@ -147,7 +147,7 @@ public final class BusClient: Sendable {
             if clock.now >= deadline || Task.isCancelled {
                 throw .notJoined(endpoints: endpoints, waited: timeout)
             }
-            loop.submit(.publish(OutgoingBusMessage(topic: probe, payload: [])))
+            loop.submit(.probe(OutgoingBusMessage(topic: probe, payload: [])))
             try? await Task.sleep(for: .milliseconds(5))
         }
     }
@@ -226,7 +226,7 @@ public struct BusClientConfiguration: Sendable {
 
 /// Counters of a ``BusClient``.
 public struct BusStatistics: Hashable, Sendable {
-    /// Messages handed to the PUB socket (probes included).
+    /// Messages handed to the PUB socket (join probes not included).
     public var published: Int
     /// Messages received and delivered (or about to be) to ``BusClient/messages``.
     public var received: Int

@@ -12,6 +12,8 @@ import Darwin
 final class BusClientHandler: SocketLoopHandler {
     enum Command: Sendable {
         case publish(OutgoingBusMessage)
+        /// A join probe: sent like a message but not counted as published.
+        case probe(OutgoingBusMessage)
         /// `known`: the exact topic, remembered so that received topic frames can be matched without decoding.
         case subscribe([UInt8], known: Topic?)
         case unsubscribe([UInt8])
@@ -137,6 +139,8 @@ final class BusClientHandler: SocketLoopHandler {
     func perform(_ command: Command, sockets: [ZMQSocket]) {
         switch command {
         case .publish(let message):
+            if send(message) { shared.published.add(1, ordering: .relaxed) }
+        case .probe(let message):
             send(message)
         case .subscribe(let prefix, let topic):
             do {
@@ -158,7 +162,9 @@ final class BusClientHandler: SocketLoopHandler {
         }
     }
 
-    private func send(_ message: OutgoingBusMessage) {
+    /// Sends one message; false (and counted) if the PUB socket refused it.
+    @discardableResult
+    private func send(_ message: OutgoingBusMessage) -> Bool {
         let sequence = nextSequence(for: message.topic)
         let envelope = Envelope(
             kind: message.kind,
@@ -173,7 +179,7 @@ final class BusClientHandler: SocketLoopHandler {
         }
         guard topicSent else {
             shared.sendFailures.add(1, ordering: .relaxed)
-            return
+            return false
         }
         let body = outBuffer.reset(size: Envelope.size + message.payload.count)
         envelope.write(to: body)
@@ -182,11 +188,9 @@ final class BusClientHandler: SocketLoopHandler {
                 (target + Envelope.size).copyMemory(from: source, byteCount: payload.count)
             }
         }
-        if outBuffer.send(to: pub.handle, more: false, nonBlocking: true) == 0 {
-            shared.published.add(1, ordering: .relaxed)
-        } else {
-            shared.sendFailures.add(1, ordering: .relaxed)
-        }
+        if outBuffer.send(to: pub.handle, more: false, nonBlocking: true) == 0 { return true }
+        shared.sendFailures.add(1, ordering: .relaxed)
+        return false
     }
 
     private func nextSequence(for topic: Topic) -> UInt64 {
