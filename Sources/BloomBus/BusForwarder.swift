@@ -1,13 +1,22 @@
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The bus's hub, run by the supervisor: an XSUB socket bound to `bus.pub` (every service's PUB connects there) and
 /// an XPUB socket bound to `bus.sub` (every service's SUB connects there), forwarding messages XSUB → XPUB and
 /// subscriptions XPUB → XSUB, so publishers filter at the source and replicas or restarted services need no
 /// rewiring.
 ///
-/// It runs on its own ``SocketLoop`` thread and forwards frames without copying them (`zmq_msg_send` moves the
-/// received message), up to a burst of messages per wake-up, as `zmq_proxy` does. ``stop()`` ends it cleanly.
+/// It runs on its own ``SocketLoop`` thread, with its own ZeroMQ context, and forwards frames without copying them
+/// (`zmq_msg_send` moves the received message), up to a burst of messages per wake-up, as `zmq_proxy` does.
+/// ``stop()`` ends it cleanly: once ``stopped()`` returns, its context is terminated, so the endpoints are free, and
+/// the ipc socket files are removed (libzmq 4.3 leaves them behind; a stale file would let a client "connect" to
+/// nothing).
 public final class BusForwarder: Sendable {
     /// The endpoints it bound.
     public let endpoints: BusEndpoints
@@ -18,20 +27,21 @@ public final class BusForwarder: Sendable {
     /// - Throws: ``ZMQError`` naming the endpoint that could not be bound (already in use, missing directory…).
     public convenience init(
         endpoints: BusEndpoints,
-        context: ZMQContext,
         configuration: BusForwarderConfiguration = .init(),
         logger: Logger = Logger(label: "bloom.bus")
     ) throws(ZMQError) {
-        try self.init(endpoints: endpoints, context: context, configuration: configuration, tap: nil, logger: logger)
+        try self.init(endpoints: endpoints, configuration: configuration, tap: nil, logger: logger)
     }
 
     init(
         endpoints: BusEndpoints,
-        context: ZMQContext,
         configuration: BusForwarderConfiguration,
         tap: (any ForwarderTap)?,
         logger: Logger
     ) throws(ZMQError) {
+        // A private context: its sockets are its only users, so it terminates on the loop thread right after they
+        // close, which is what makes "stopped" mean "unbound".
+        let context = try ZMQContext.make()
         let xsub = try context.makeSocket(.xsub)
         let xpub = try context.makeSocket(.xpub)
         for socket in [xsub, xpub] {
@@ -49,7 +59,17 @@ public final class BusForwarder: Sendable {
         try xsub.bind(endpoints.publish)
         try xpub.bind(endpoints.subscribe)
         let counters = ForwarderCounters()
-        let handler = ForwarderHandler(xsub: xsub, xpub: xpub, counters: counters, tap: tap, logger: logger)
+        let ipcPaths = [endpoints.publish, endpoints.subscribe].compactMap { endpoint in
+            endpoint.hasPrefix("ipc://") ? String(endpoint.dropFirst("ipc://".count)) : nil
+        }
+        let handler = ForwarderHandler(
+            xsub: xsub,
+            xpub: xpub,
+            counters: counters,
+            tap: tap,
+            ipcPaths: ipcPaths,
+            logger: logger
+        )
         self.endpoints = endpoints
         self.counters = counters
         self.loop = try SocketLoop(
@@ -119,13 +139,22 @@ final class ForwarderHandler: SocketLoopHandler {
     private let counters: ForwarderCounters
     private let tap: (any ForwarderTap)?
     private let logger: Logger
+    private let ipcPaths: [String]
     private var tapFrames: [[UInt8]] = []
 
-    init(xsub: ZMQSocket, xpub: ZMQSocket, counters: ForwarderCounters, tap: (any ForwarderTap)?, logger: Logger) {
+    init(
+        xsub: ZMQSocket,
+        xpub: ZMQSocket,
+        counters: ForwarderCounters,
+        tap: (any ForwarderTap)?,
+        ipcPaths: [String],
+        logger: Logger
+    ) {
         self.xsub = xsub.handle
         self.xpub = xpub.handle
         self.counters = counters
         self.tap = tap
+        self.ipcPaths = ipcPaths
         self.logger = logger
     }
 
@@ -178,6 +207,9 @@ final class ForwarderHandler: SocketLoopHandler {
 
     func loopFinished(error: ZMQError?) {
         if let error { logger.warning("bus forwarder ended", metadata: ["error": "\(error)"]) }
+        // Removing the name of a listening socket only stops new connections, which is the point: from now on a
+        // client connecting to this endpoint waits for the next forwarder instead of reaching a dead socket.
+        for path in ipcPaths { _ = unlink(path) }
         tap?.forwarderFinished()
     }
 }

@@ -26,7 +26,7 @@ public final class MockBus: Sendable {
     public let endpoints: BusEndpoints
     /// The temporary data directory (its `run/` holds the sockets). Removed on deinit.
     public let dataDirectory: String
-    /// The context of the forwarder; tests can make their clients in it.
+    /// A context for the clients of the test (the forwarder has its own).
     public let context: ZMQContext
     /// Who ``publish(_:payload:as:kind:flags:peerID:requestID:)`` publishes as by default.
     public static let defaultSender = SenderID(service: .test, replica: 0, bootID: 0xB10C)
@@ -51,7 +51,6 @@ public final class MockBus: Sendable {
             recorder = MockRecorder()
             forwarder = try BusForwarder(
                 endpoints: endpoints,
-                context: context,
                 configuration: .init(),
                 tap: recorder,
                 logger: logger

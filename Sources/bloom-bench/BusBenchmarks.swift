@@ -72,11 +72,7 @@ private enum BloomBusBench {
         let directory = try BenchDirectory()
         let endpoints = try BusEndpoints.prepare(dataDirectory: directory.path)
         // One context per component, as the node's processes each have their own.
-        let forwarder = try BusForwarder(
-            endpoints: endpoints,
-            context: try ZMQContext.make(),
-            configuration: .init(highWaterMark: 0)
-        )
+        let forwarder = try BusForwarder(endpoints: endpoints, configuration: .init(highWaterMark: 0))
         let configuration = BusClientConfiguration(highWaterMark: 0, maxQueuedPublishes: count + 1)
         let publisher = try BusClient(
             endpoints: endpoints,

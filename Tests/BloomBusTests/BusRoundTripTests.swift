@@ -13,7 +13,7 @@ struct BusRoundTripTests {
         let directory = try TemporaryDirectory()
         let endpoints = try BusEndpoints.prepare(dataDirectory: directory.path)
         let context = try ZMQContext.make()
-        let forwarder = try BusForwarder(endpoints: endpoints, context: context)
+        let forwarder = try BusForwarder(endpoints: endpoints)
         let publisher = try BusClient(endpoints: endpoints, sender: Self.sync, context: context)
         let subscriber = try BusClient(endpoints: endpoints, sender: Self.net, context: context)
         let tip = ChainTip(height: 41, hash: Hash256(bytes: [UInt8](repeating: 0xAB, count: 32)) ?? .zero)
