@@ -88,19 +88,6 @@ public final class BusClient: Sendable {
         )
     }
 
-    /// Encodes `value` and queues it (see ``publish(_:payload:kind:flags:peerID:requestID:)``).
-    @discardableResult
-    public func publish(
-        _ topic: Topic,
-        _ value: some BusPayload,
-        kind: Envelope.Kind = .event,
-        flags: Envelope.Flags = [],
-        peerID: PeerID? = nil,
-        requestID: UInt64 = 0
-    ) -> Bool {
-        publish(topic, payload: value.encoded(), kind: kind, flags: flags, peerID: peerID, requestID: requestID)
-    }
-
     /// Queues several messages with one lock and at most one wake-up of the loop thread.
     /// - Returns: how many were queued.
     @discardableResult
