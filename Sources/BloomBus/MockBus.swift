@@ -62,7 +62,8 @@ public final class MockBus: Sendable {
     }
 
     deinit {
-        forwarder.stopAndWait()
+        // Not waiting: a deinit may run on the cooperative pool. The loop thread owns what it needs to finish.
+        forwarder.stop()
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
 

@@ -67,7 +67,8 @@ extension Topic {
     public static let serviceReply = Topic("svc.reply")
 
     /// `svc.query.<service>`: a CLI question forwarded by the supervisor (``ServiceQuery``), `service` being the
-    /// full name (`bloom-net`).
+    /// full name (`bloom-net`). Traps on a name with a NUL: map user input to a known service first
+    /// (``ServiceKind/init(name:)``) or use ``Topic/init(validating:)``.
     public static func serviceQuery(_ service: String) -> Topic {
         Topic("svc.query." + service)
     }

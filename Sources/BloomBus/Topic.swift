@@ -27,6 +27,13 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
         self.frame = Array(name.utf8) + [Self.terminator]
     }
 
+    /// A topic for a name that comes from outside the code (a CLI argument, a configuration file): nil when it
+    /// contains a `\0` or is longer than ``maxNameLength`` bytes.
+    public init?(validating name: String) {
+        guard !name.utf8.contains(Self.terminator), name.utf8.count <= Self.maxNameLength else { return nil }
+        self.init(name)
+    }
+
     /// Decodes a received topic frame: UTF-8 name, one terminator at the end, no other NUL.
     /// - Throws: ``DecodeError`` (`truncated` without terminator, `invalidValue` for NUL inside, bad UTF-8 or too long).
     public init(frame: UnsafeRawBufferPointer) throws(DecodeError) {
