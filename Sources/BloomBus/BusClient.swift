@@ -15,6 +15,8 @@ import Synchronization
 ///   and this client's subscriptions have reached it (the ZeroMQ "slow joiner").
 ///
 /// Messages published by this client on a topic it subscribed to come back to it, as on any PUB/SUB bus.
+/// A process makes one client per ``SenderID``: two clients numbering the same sender's messages would look like
+/// restarts and drops to every receiver.
 public final class BusClient: Sendable {
     /// Who this client publishes as.
     public let sender: SenderID
