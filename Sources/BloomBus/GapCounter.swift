@@ -25,6 +25,7 @@ public struct GapCounter: Sendable {
     /// table starts over, which can only miss drops, never invent them.
     public static let maxTracked = 4096
 
+    /// A counter that has seen nothing.
     public init() {}
 
     /// Records a received message; returns how many messages of its (sender, topic) went missing just before it.
