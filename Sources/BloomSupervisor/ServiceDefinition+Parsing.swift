@@ -10,7 +10,7 @@ extension ServiceDefinition {
         } catch {
             throw ServiceDefinitionError(file: file, line: error.line, field: "syntax", reason: error.message)
         }
-        var reader = DefinitionReader(document: document)
+        let reader = DefinitionReader(document: document)
         try reader.checkShape()
         name = try reader.string("service", "name", required: true) ?? ""
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })

@@ -51,3 +51,7 @@ pid_t bloom_spawn(const char *path, char *const argv[], char *const envp[], int 
     posix_spawnattr_destroy(&attr);
     return rc == 0 ? pid : -rc;
 }
+
+int bloom_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}

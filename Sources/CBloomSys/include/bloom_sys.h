@@ -16,4 +16,6 @@ int bloom_signalfd_read(int fd);
 /// Spawns `path` with `argv`/`envp` (NULL-terminated) in a new process group, with every signal unblocked and
 /// set to its default, stdin from /dev/null and stdout/stderr to `output_fd`. Returns the pid, or -errno.
 pid_t bloom_spawn(const char *path, char *const argv[], char *const envp[], int output_fd);
+/// pipe2(fds, O_CLOEXEC): a pipe whose ends no other spawned child inherits. 0 or -1 (errno set).
+int bloom_pipe_cloexec(int fds[2]);
 #endif
