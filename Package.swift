@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "bloom-bench",
             dependencies: [
-                "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomSupervisor", "BloomServiceKit",
+                "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomServiceKit", "BloomCLI",
             ]
         ),
         .testTarget(name: "BloomCoreTests", dependencies: ["BloomCore"]),

@@ -23,12 +23,15 @@ public final class ServiceBusLink: Sendable {
         var outbox: [ServiceReply] = []
         var stopping = false
         var handler: QueryHandler?
-        var inFlight = 0
+        var beatNow = false
     }
 
     private let shared: Mutex<Shared>
     private let finished = DispatchSemaphore(value: 0)
     private let identity: (name: String, replica: Int, bootID: UInt32)
+    /// A pipe that wakes the link's thread from its poll: a state change is announced at once (readiness is
+    /// what the supervisor waits for after a restart), a computed answer is sent at once.
+    private let wake: (read: Int32, write: Int32)
 
     /// The boot id in this process's heartbeats.
     public var bootID: UInt32 { identity.bootID }
@@ -45,6 +48,13 @@ public final class ServiceBusLink: Sendable {
         logger: Logger
     ) throws(LinkError) {
         shared = Mutex(Shared(state: initialState))
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw LinkError(operation: "pipe", code: errno) }
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        wake = (fds[0], fds[1])
         identity = (service, replica, UInt32.random(in: 1...UInt32.max))
         let publisher = try LinkSocket.make(.pub)
         let subscriber = try LinkSocket.make(.sub)
@@ -61,7 +71,16 @@ public final class ServiceBusLink: Sendable {
 
     /// Sets the state word of later heartbeats.
     public func setState(_ state: String) {
-        shared.withLock { $0.state = state }
+        shared.withLock {
+            $0.beatNow = $0.beatNow || $0.state != state
+            $0.state = state
+        }
+        poke()
+    }
+
+    private func poke() {
+        var byte: UInt8 = 1
+        _ = write(wake.write, &byte, 1)
     }
 
     /// Sets the tip carried by later heartbeats (bloom-sync).
@@ -80,34 +99,51 @@ public final class ServiceBusLink: Sendable {
             defer { state.stopping = true }
             return state.stopping
         }
-        if !already { finished.wait() }
+        if !already {
+            poke()
+            finished.wait()
+            close(wake.read)
+            close(wake.write)
+        }
     }
 
     private func run(publisher: LinkSocket, subscriber: LinkSocket, schedule: HeartbeatSchedule, logger: Logger) {
         let start = MonotonicClock.now()
         var nextBeat = start
         let pid = getpid()
+        // A new publisher's first messages are dropped until the forwarder's subscriptions reach it (a round
+        // trip after connecting), so a state change is announced at once and repeated shortly after.
+        var echoes: [Double] = []
         while true {
-            let (stopping, outbox, state, tip, busy) = shared.withLock { value in
-                defer { value.outbox = [] }
-                return (value.stopping, value.outbox, value.state, value.tip, value.inFlight > 0)
+            let (stopping, outbox, state, tip, beatNow) = shared.withLock { value in
+                defer {
+                    value.outbox = []
+                    value.beatNow = false
+                }
+                return (value.stopping, value.outbox, value.state, value.tip, value.beatNow)
             }
             if stopping { return }
             for reply in outbox {
                 try? publisher.send([ServiceTopics.frame(ServiceTopics.reply), reply.jsonBytes()], dontWait: true)
             }
             let now = MonotonicClock.now()
-            if now >= nextBeat {
+            if beatNow { echoes = [0.01, 0.03, 0.06, 0.1].map { now + $0 } }
+            let echoDue = echoes.first.map { now >= $0 } ?? false
+            if echoDue { echoes.removeFirst() }
+            if now >= nextBeat || beatNow || echoDue {
                 let beat = Heartbeat(name: identity.name, replica: identity.replica, pid: pid, bootID: identity.bootID, state: state, tip: tip)
                 try? publisher.send([ServiceTopics.frame(ServiceTopics.heartbeat), beat.jsonBytes()], dontWait: true)
-                nextBeat = schedule.next(after: nextBeat, start: start)
+                if now >= nextBeat { nextBeat = schedule.next(after: nextBeat, start: start) }
                 if nextBeat < now { nextBeat = now + schedule.slowInterval }
             }
-            // Wake often while an answer is being computed, so it is sent soon after it is ready, and at least
-            // every 100 ms so that `stop()` is prompt.
-            let untilBeat = Int(max(0, (nextBeat - MonotonicClock.now()) * 1000))
-            let timeout = min(untilBeat, busy ? 5 : 100)
-            guard (try? LinkPoll.wait([.socket(subscriber)], timeoutMs: timeout))?.first == true else { continue }
+            let wakeAt = min(nextBeat, echoes.first ?? nextBeat)
+            let timeout = Int(max(0, (wakeAt - MonotonicClock.now()) * 1000).rounded(.up))
+            guard let ready = try? LinkPoll.wait([.socket(subscriber), .fd(wake.read)], timeoutMs: timeout) else { continue }
+            if ready[1] {
+                var drain = [UInt8](repeating: 0, count: 64)
+                while read(wake.read, &drain, drain.count) > 0 {}
+            }
+            guard ready[0] else { continue }
             while let frames = try? subscriber.receive() {
                 guard frames.count == 2, let query = ServiceQuery.fromJSON(frames[1]) else {
                     logger.debug("undecodable query dropped")
@@ -119,10 +155,7 @@ public final class ServiceBusLink: Sendable {
     }
 
     private func dispatch(_ query: ServiceQuery) {
-        let handler = shared.withLock { value -> QueryHandler? in
-            if value.handler != nil { value.inFlight += 1 }
-            return value.handler
-        }
+        let handler = shared.withLock { $0.handler }
         let identity = self.identity
         guard let handler else {
             let reply = ServiceReply(id: query.id, name: identity.name, replica: identity.replica, ok: false, result: nil, error: "\(identity.name) does not answer '\(query.cmd)' yet")
@@ -136,10 +169,8 @@ public final class ServiceBusLink: Sendable {
             case .success(let value): reply = ServiceReply(id: query.id, name: identity.name, replica: identity.replica, ok: true, result: value, error: nil)
             case .failure(let failure): reply = ServiceReply(id: query.id, name: identity.name, replica: identity.replica, ok: false, result: nil, error: failure.message)
             }
-            self.shared.withLock {
-                $0.outbox.append(reply)
-                $0.inFlight -= 1
-            }
+            self.shared.withLock { $0.outbox.append(reply) }
+            self.poke()
         }
     }
 }
