@@ -56,7 +56,6 @@ let package = Package(
             name: "BloomServiceKit",
             dependencies: [
                 "BloomBus",
-                "CZeroMQ",
                 "CBloomSys",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,9 +1,10 @@
+import BloomBus
 import Foundation
 import Logging
 import Synchronization
 
 /// Answers one query; runs as a task, so it may await the service's actors.
-public typealias QueryHandler = @Sendable (ServiceQuery) async -> Result<JSONValue, QueryFailure>
+public typealias QueryHandler = @Sendable (QueryMessage) async -> Result<JSONValue, QueryFailure>
 
 /// Why a query could not be answered; sent back as the reply's `error`.
 public struct QueryFailure: Error, Equatable, Sendable {
@@ -19,8 +20,8 @@ public struct QueryFailure: Error, Equatable, Sendable {
 public final class ServiceBusLink: Sendable {
     private struct Shared {
         var state: String
-        var tip: Heartbeat.Tip?
-        var outbox: [ServiceReply] = []
+        var tip: HeartbeatMessage.Tip?
+        var outbox: [ReplyMessage] = []
         var stopping = false
         var handler: QueryHandler?
         var beatNow = false
@@ -38,7 +39,7 @@ public final class ServiceBusLink: Sendable {
 
     /// Connects to the bus and starts heartbeats at once, in `initialState` (the supervisor counts a heartbeat
     /// in any other state as readiness).
-    /// - Throws: `LinkError` when an endpoint is malformed.
+    /// - Throws: `ZMQError` when an endpoint is malformed.
     public init(
         service: String,
         replica: Int,
@@ -46,18 +47,18 @@ public final class ServiceBusLink: Sendable {
         schedule: HeartbeatSchedule = HeartbeatSchedule(),
         initialState: String = "starting",
         logger: Logger
-    ) throws(LinkError) {
+    ) throws(ZMQError) {
         shared = Mutex(Shared(state: initialState))
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw LinkError(operation: "pipe", code: errno) }
+        guard pipe(&fds) == 0 else { throw ZMQError(code: .init(rawValue: errno), operation: "pipe") }
         _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
         _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         wake = (fds[0], fds[1])
         identity = (service, replica, UInt32.random(in: 1...UInt32.max))
-        let publisher = try LinkSocket.make(.pub)
-        let subscriber = try LinkSocket.make(.sub)
+        let publisher = try NodeBus.socket(.pub)
+        let subscriber = try NodeBus.socket(.sub)
         try publisher.connect(configuration.busPub)
         try subscriber.connect(configuration.busSub)
         try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.query(service)))
@@ -84,7 +85,7 @@ public final class ServiceBusLink: Sendable {
     }
 
     /// Sets the tip carried by later heartbeats (bloom-sync).
-    public func setTip(_ tip: Heartbeat.Tip?) {
+    public func setTip(_ tip: HeartbeatMessage.Tip?) {
         shared.withLock { $0.tip = tip }
     }
 
@@ -107,7 +108,7 @@ public final class ServiceBusLink: Sendable {
         }
     }
 
-    private func run(publisher: LinkSocket, subscriber: LinkSocket, schedule: HeartbeatSchedule, logger: Logger) {
+    private func run(publisher: ZMQSocket, subscriber: ZMQSocket, schedule: HeartbeatSchedule, logger: Logger) {
         let start = MonotonicClock.now()
         var nextBeat = start
         let pid = getpid()
@@ -124,28 +125,28 @@ public final class ServiceBusLink: Sendable {
             }
             if stopping { return }
             for reply in outbox {
-                try? publisher.send([ServiceTopics.frame(ServiceTopics.reply), reply.jsonBytes()], dontWait: true)
+                _ = try? publisher.send([ServiceTopics.frame(ServiceTopics.reply), reply.jsonBytes()], nonBlocking: true)
             }
             let now = MonotonicClock.now()
             if beatNow { echoes = [0.01, 0.03, 0.06, 0.1].map { now + $0 } }
             let echoDue = echoes.first.map { now >= $0 } ?? false
             if echoDue { echoes.removeFirst() }
             if now >= nextBeat || beatNow || echoDue {
-                let beat = Heartbeat(name: identity.name, replica: identity.replica, pid: pid, bootID: identity.bootID, state: state, tip: tip)
-                try? publisher.send([ServiceTopics.frame(ServiceTopics.heartbeat), beat.jsonBytes()], dontWait: true)
+                let beat = HeartbeatMessage(name: identity.name, replica: identity.replica, pid: pid, bootID: identity.bootID, state: state, tip: tip)
+                _ = try? publisher.send([ServiceTopics.frame(ServiceTopics.heartbeat), beat.jsonBytes()], nonBlocking: true)
                 if now >= nextBeat { nextBeat = schedule.next(after: nextBeat, start: start) }
                 if nextBeat < now { nextBeat = now + schedule.slowInterval }
             }
             let wakeAt = min(nextBeat, echoes.first ?? nextBeat)
             let timeout = Int(max(0, (wakeAt - MonotonicClock.now()) * 1000).rounded(.up))
-            guard let ready = try? LinkPoll.wait([.socket(subscriber), .fd(wake.read)], timeoutMs: timeout) else { continue }
+            guard let ready = try? NodeBus.wait([.socket(subscriber), .fd(wake.read)], timeoutMs: timeout) else { continue }
             if ready[1] {
                 var drain = [UInt8](repeating: 0, count: 64)
                 while read(wake.read, &drain, drain.count) > 0 {}
             }
             guard ready[0] else { continue }
-            while let frames = try? subscriber.receive() {
-                guard frames.count == 2, let query = ServiceQuery.fromJSON(frames[1]) else {
+            while let frames = try? subscriber.receive(nonBlocking: true) {
+                guard frames.count == 2, let query = QueryMessage.fromJSON(frames[1]) else {
                     logger.debug("undecodable query dropped")
                     continue
                 }
@@ -154,20 +155,20 @@ public final class ServiceBusLink: Sendable {
         }
     }
 
-    private func dispatch(_ query: ServiceQuery) {
+    private func dispatch(_ query: QueryMessage) {
         let handler = shared.withLock { $0.handler }
         let identity = self.identity
         guard let handler else {
-            let reply = ServiceReply(id: query.id, name: identity.name, replica: identity.replica, ok: false, result: nil, error: "\(identity.name) does not answer '\(query.cmd)' yet")
+            let reply = ReplyMessage(id: query.id, name: identity.name, replica: identity.replica, ok: false, result: nil, error: "\(identity.name) does not answer '\(query.cmd)' yet")
             shared.withLock { $0.outbox.append(reply) }
             return
         }
         Task { [self] in
             let result = await handler(query)
-            let reply: ServiceReply
+            let reply: ReplyMessage
             switch result {
-            case .success(let value): reply = ServiceReply(id: query.id, name: identity.name, replica: identity.replica, ok: true, result: value, error: nil)
-            case .failure(let failure): reply = ServiceReply(id: query.id, name: identity.name, replica: identity.replica, ok: false, result: nil, error: failure.message)
+            case .success(let value): reply = ReplyMessage(id: query.id, name: identity.name, replica: identity.replica, ok: true, result: value, error: nil)
+            case .failure(let failure): reply = ReplyMessage(id: query.id, name: identity.name, replica: identity.replica, ok: false, result: nil, error: failure.message)
             }
             self.shared.withLock { $0.outbox.append(reply) }
             self.poke()

@@ -4,9 +4,9 @@ import Foundation
 ///
 /// | topic | from → to | payload |
 /// | --- | --- | --- |
-/// | `svc.heartbeat` | service → supervisor | `Heartbeat` |
-/// | `svc.query.<service>` | supervisor → service | `ServiceQuery` |
-/// | `svc.reply` | service → supervisor | `ServiceReply` |
+/// | `svc.heartbeat` | service → supervisor | `HeartbeatMessage` |
+/// | `svc.query.<service>` | supervisor → service | `QueryMessage` |
+/// | `svc.reply` | service → supervisor | `ReplyMessage` |
 ///
 /// Anything that does not decode is dropped by the receiver (and counted in its log at debug).
 public enum ServiceTopics {
@@ -23,7 +23,7 @@ public enum ServiceTopics {
 }
 
 /// A service's liveness message (DESIGN.md, "Heartbeats").
-public struct Heartbeat: Codable, Equatable, Sendable {
+public struct HeartbeatMessage: Codable, Equatable, Sendable {
     /// Full service name.
     public var name: String
     /// Replica index.
@@ -68,7 +68,7 @@ public struct Heartbeat: Codable, Equatable, Sendable {
 }
 
 /// A question forwarded by the supervisor to every ready replica of one service.
-public struct ServiceQuery: Codable, Equatable, Sendable {
+public struct QueryMessage: Codable, Equatable, Sendable {
     /// Request id, echoed in the reply.
     public var id: String
     /// The command (`peers`, `chain`, `coherence`, `tx.submit`…).
@@ -84,8 +84,8 @@ public struct ServiceQuery: Codable, Equatable, Sendable {
     }
 }
 
-/// One replica's answer to a `ServiceQuery`.
-public struct ServiceReply: Codable, Equatable, Sendable {
+/// One replica's answer to a `QueryMessage`.
+public struct ReplyMessage: Codable, Equatable, Sendable {
     /// The request id of the query.
     public var id: String
     /// Full service name of the replica that answers.

@@ -1,22 +1,23 @@
+import BloomBus
 import BloomServiceKit
 import Foundation
 import Logging
 
 extension Supervisor {
     /// Heartbeats and query answers from the bus.
-    func handleBus(_ socket: LinkSocket) {
+    func handleBus(_ socket: ZMQSocket) {
         let now = MonotonicClock.now()
-        while let frames = try? socket.receive() {
+        while let frames = try? socket.receive(nonBlocking: true) {
             guard frames.count == 2 else { continue }
             if frames[0] == ServiceTopics.frame(ServiceTopics.heartbeat) {
-                if let beat = Heartbeat.fromJSON(frames[1]) { heartbeat(beat, now: now) }
+                if let beat = HeartbeatMessage.fromJSON(frames[1]) { heartbeat(beat, now: now) }
             } else if frames[0] == ServiceTopics.frame(ServiceTopics.reply) {
-                if let answer = ServiceReply.fromJSON(frames[1]) { collect(answer, now: now) }
+                if let answer = ReplyMessage.fromJSON(frames[1]) { collect(answer, now: now) }
             }
         }
     }
 
-    private func heartbeat(_ beat: Heartbeat, now: Double) {
+    private func heartbeat(_ beat: HeartbeatMessage, now: Double) {
         // Match the pid too: a heartbeat still in flight from a killed predecessor must not make its
         // replacement look ready.
         guard let position = replicas.firstIndex(where: {
@@ -46,9 +47,9 @@ extension Supervisor {
         }
         querySequence += 1
         let busID = "\(getpid())-\(querySequence)"
-        let query = ServiceQuery(id: busID, cmd: cmd, args: args)
+        let query = QueryMessage(id: busID, cmd: cmd, args: args)
         do {
-            try publisher.send([ServiceTopics.frame(ServiceTopics.query(service)), query.jsonBytes()], dontWait: true)
+            try publisher.send([ServiceTopics.frame(ServiceTopics.query(service)), query.jsonBytes()], nonBlocking: true)
         } catch {
             reply(identity, id: id, .failure(QueryFailure("cannot ask \(service): \(error)")))
             return
@@ -66,7 +67,7 @@ extension Supervisor {
         )
     }
 
-    private func collect(_ answer: ServiceReply, now: Double) {
+    private func collect(_ answer: ReplyMessage, now: Double) {
         guard let position = pendingQueries.firstIndex(where: { $0.busID == answer.id }) else { return }
         guard pendingQueries[position].waitingFor.remove(answer.replica) != nil else { return }
         pendingQueries[position].answers.append(answer)

@@ -1,3 +1,4 @@
+import BloomBus
 import BloomServiceKit
 import Foundation
 import Logging
@@ -32,7 +33,7 @@ struct PendingQuery {
     let busID: String
     /// Replicas asked: (index, boot id).
     var waitingFor: Set<Int>
-    var answers: [ServiceReply] = []
+    var answers: [ReplyMessage] = []
     let deadline: Double
 
     /// How long the supervisor waits for a service's answer.
@@ -40,8 +41,8 @@ struct PendingQuery {
 }
 
 extension Supervisor {
-    func handleControl(_ socket: LinkSocket) {
-        while let frames = try? socket.receive() {
+    func handleControl(_ socket: ZMQSocket) {
+        while let frames = try? socket.receive(nonBlocking: true) {
             guard frames.count >= 2, let payload = frames.last else { continue }
             let identity = frames[0]
             let request: JSONValue
@@ -86,7 +87,7 @@ extension Supervisor {
             answer["error"] = .string(failure.message)
         }
         // A CLI that has gone away makes the ROUTER drop the answer, which is what we want.
-        try? control?.send([identity, Array(JSONValue.object(answer).encoded().utf8)], dontWait: true)
+        _ = try? control?.send([identity, Array(JSONValue.object(answer).encoded().utf8)], nonBlocking: true)
     }
 
     func status() -> JSONValue {

@@ -1,3 +1,4 @@
+import BloomBus
 import BloomServiceKit
 import CBloomSys
 import Foundation
@@ -18,12 +19,12 @@ public final class Supervisor {
     var shuttingDown = false
     var pendingQueries: [PendingQuery] = []
     var querySequence = 0
-    var control: LinkSocket?
-    var publisher: LinkSocket?
-    var subscriber: LinkSocket?
+    var control: ZMQSocket?
+    var publisher: ZMQSocket?
+    var subscriber: ZMQSocket?
     var signalFD: Int32 = -1
     var lockFD: Int32 = -1
-    var forwarder: LinkForwarder?
+    var forwarder: BusForwarder?
 
     /// How often heartbeat silence and readiness timeouts are checked, in seconds.
     static let checkInterval = 0.1
@@ -126,12 +127,15 @@ public final class Supervisor {
 
     private func openSockets() throws {
         do {
-            forwarder = try LinkForwarder(publishEndpoint: configuration.busPub, subscribeEndpoint: configuration.busSub)
-            let control = try LinkSocket.make(.router)
+            forwarder = try BusForwarder(
+                endpoints: BusEndpoints(publish: configuration.busPub, subscribe: configuration.busSub, control: configuration.control),
+                logger: logger
+            )
+            let control = try NodeBus.socket(.router)
             try control.bind(configuration.control)
-            let publisher = try LinkSocket.make(.pub)
+            let publisher = try NodeBus.socket(.pub)
             try publisher.connect(configuration.busPub)
-            let subscriber = try LinkSocket.make(.sub)
+            let subscriber = try NodeBus.socket(.sub)
             try subscriber.connect(configuration.busSub)
             try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.heartbeat))
             try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.reply))
@@ -148,7 +152,7 @@ public final class Supervisor {
         control = nil
         publisher = nil
         subscriber = nil
-        forwarder?.stop()
+        forwarder?.stopAndWait()
         forwarder = nil
         for endpoint in [configuration.busPub, configuration.busSub, configuration.control] where endpoint.hasPrefix("ipc://") {
             unlink(String(endpoint.dropFirst(6)))
@@ -168,7 +172,7 @@ public final class Supervisor {
         }
         for query in pendingQueries { deadline = min(deadline, query.deadline) }
         let timeout = max(0, Int(((deadline - now) * 1000).rounded(.up)))
-        var items: [LinkPoll.Item] = [.fd(signalFD), .socket(control), .socket(subscriber)]
+        var items: [NodeBus.Item] = [.fd(signalFD), .socket(control), .socket(subscriber)]
         var outputs: [Int] = []
         for (position, replica) in replicas.enumerated() {
             if let child = replica.child {
@@ -176,7 +180,7 @@ public final class Supervisor {
                 outputs.append(position)
             }
         }
-        let ready = try LinkPoll.wait(items, timeoutMs: timeout)
+        let ready = try NodeBus.wait(items, timeoutMs: timeout)
         if ready[0] { handleSignals() }
         for (offset, position) in outputs.enumerated() where ready[3 + offset] && position < replicas.count {
             if let fd = replicas[position].child?.outputFD { _ = replicas[position].pump?.drain(fd) }
