@@ -19,8 +19,8 @@ public struct QueryFailure: Error, Equatable, Sendable {
 /// `svc.query.<service>` on `svc.reply`. Runs on a dedicated thread that owns both sockets.
 public final class ServiceBusLink: Sendable {
     private struct Shared {
-        var state: String
-        var tip: HeartbeatMessage.Tip?
+        var state: ServiceState
+        var tip: ChainTip?
         var outbox: [ReplyMessage] = []
         var stopping = false
         var handler: QueryHandler?
@@ -29,13 +29,13 @@ public final class ServiceBusLink: Sendable {
 
     private let shared: Mutex<Shared>
     private let finished = DispatchSemaphore(value: 0)
-    private let identity: (name: String, replica: Int, bootID: UInt32)
+    private let identity: (name: String, sender: SenderID)
     /// A pipe that wakes the link's thread from its poll: a state change is announced at once (readiness is
     /// what the supervisor waits for after a restart), a computed answer is sent at once.
     private let wake: (read: Int32, write: Int32)
 
     /// The boot id in this process's heartbeats.
-    public var bootID: UInt32 { identity.bootID }
+    public var bootID: UInt32 { identity.sender.bootID }
 
     /// Connects to the bus and starts heartbeats at once, in `initialState` (the supervisor counts a heartbeat
     /// in any other state as readiness).
@@ -45,7 +45,7 @@ public final class ServiceBusLink: Sendable {
         replica: Int,
         configuration: NodeConfiguration,
         schedule: HeartbeatSchedule = HeartbeatSchedule(),
-        initialState: String = "starting",
+        initialState: ServiceState = .starting,
         logger: Logger
     ) throws(ZMQError) {
         shared = Mutex(Shared(state: initialState))
@@ -56,12 +56,15 @@ public final class ServiceBusLink: Sendable {
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         wake = (fds[0], fds[1])
-        identity = (service, replica, UInt32.random(in: 1...UInt32.max))
+        identity = (service, SenderID.newBoot(service: ServiceWire.kind(of: service), replica: UInt8(clamping: replica)))
         let publisher = try NodeBus.socket(.pub)
         let subscriber = try NodeBus.socket(.sub)
         try publisher.connect(configuration.busPub)
         try subscriber.connect(configuration.busSub)
-        try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.query(service)))
+        guard let topic = Topic(validating: "svc.query." + service) else {
+            throw ZMQError(code: .invalid, operation: "subscribe svc.query.\(service)")
+        }
+        try subscriber.subscribe(topic.frame)
         let thread = Thread { [self] in
             self.run(publisher: publisher, subscriber: subscriber, schedule: schedule, logger: logger)
             self.finished.signal()
@@ -71,7 +74,7 @@ public final class ServiceBusLink: Sendable {
     }
 
     /// Sets the state word of later heartbeats.
-    public func setState(_ state: String) {
+    public func setState(_ state: ServiceState) {
         shared.withLock {
             $0.beatNow = $0.beatNow || $0.state != state
             $0.state = state
@@ -85,7 +88,7 @@ public final class ServiceBusLink: Sendable {
     }
 
     /// Sets the tip carried by later heartbeats (bloom-sync).
-    public func setTip(_ tip: HeartbeatMessage.Tip?) {
+    public func setTip(_ tip: ChainTip?) {
         shared.withLock { $0.tip = tip }
     }
 
@@ -115,6 +118,7 @@ public final class ServiceBusLink: Sendable {
         // A new publisher's first messages are dropped until the forwarder's subscriptions reach it (a round
         // trip after connecting), so a state change is announced at once and repeated shortly after.
         var echoes: [Double] = []
+        var sequence: UInt64 = 0
         while true {
             let (stopping, outbox, state, tip, beatNow) = shared.withLock { value in
                 defer {
@@ -125,15 +129,24 @@ public final class ServiceBusLink: Sendable {
             }
             if stopping { return }
             for reply in outbox {
-                _ = try? publisher.send([ServiceTopics.frame(ServiceTopics.reply), reply.jsonBytes()], nonBlocking: true)
+                sequence += 1
+                _ = try? publisher.send(ServiceWire.frames(reply, sender: identity.sender, sequence: sequence), nonBlocking: true)
             }
             let now = MonotonicClock.now()
             if beatNow { echoes = [0.01, 0.03, 0.06, 0.1].map { now + $0 } }
             let echoDue = echoes.first.map { now >= $0 } ?? false
             if echoDue { echoes.removeFirst() }
             if now >= nextBeat || beatNow || echoDue {
-                let beat = HeartbeatMessage(name: identity.name, replica: identity.replica, pid: pid, bootID: identity.bootID, state: state, tip: tip)
-                _ = try? publisher.send([ServiceTopics.frame(ServiceTopics.heartbeat), beat.jsonBytes()], nonBlocking: true)
+                let beat = Heartbeat(
+                    service: identity.name,
+                    replica: identity.sender.replica,
+                    pid: UInt32(pid),
+                    bootID: identity.sender.bootID,
+                    state: state,
+                    tip: tip
+                )
+                sequence += 1
+                _ = try? publisher.send(ServiceWire.frames(beat, sender: identity.sender, sequence: sequence), nonBlocking: true)
                 if now >= nextBeat { nextBeat = schedule.next(after: nextBeat, start: start) }
                 if nextBeat < now { nextBeat = now + schedule.slowInterval }
             }
@@ -146,7 +159,7 @@ public final class ServiceBusLink: Sendable {
             }
             guard ready[0] else { continue }
             while let frames = try? subscriber.receive(nonBlocking: true) {
-                guard frames.count == 2, let query = QueryMessage.fromJSON(frames[1]) else {
+                guard case .query(let query) = ServiceWire.decode(frames) else {
                     logger.debug("undecodable query dropped")
                     continue
                 }
@@ -159,7 +172,13 @@ public final class ServiceBusLink: Sendable {
         let handler = shared.withLock { $0.handler }
         let identity = self.identity
         guard let handler else {
-            let reply = ReplyMessage(id: query.id, name: identity.name, replica: identity.replica, ok: false, result: nil, error: "\(identity.name) does not answer '\(query.cmd)' yet")
+            let reply = ReplyMessage(
+                id: query.id,
+                replica: Int(identity.sender.replica),
+                ok: false,
+                result: nil,
+                error: "\(identity.name) does not answer '\(query.cmd)' yet"
+            )
             shared.withLock { $0.outbox.append(reply) }
             return
         }
@@ -167,8 +186,10 @@ public final class ServiceBusLink: Sendable {
             let result = await handler(query)
             let reply: ReplyMessage
             switch result {
-            case .success(let value): reply = ReplyMessage(id: query.id, name: identity.name, replica: identity.replica, ok: true, result: value, error: nil)
-            case .failure(let failure): reply = ReplyMessage(id: query.id, name: identity.name, replica: identity.replica, ok: false, result: nil, error: failure.message)
+            case .success(let value):
+                reply = ReplyMessage(id: query.id, replica: Int(identity.sender.replica), ok: true, result: value, error: nil)
+            case .failure(let failure):
+                reply = ReplyMessage(id: query.id, replica: Int(identity.sender.replica), ok: false, result: nil, error: failure.message)
             }
             self.shared.withLock { $0.outbox.append(reply) }
             self.poke()

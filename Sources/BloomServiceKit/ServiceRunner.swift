@@ -1,3 +1,4 @@
+import BloomBus
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -82,7 +83,7 @@ public enum ServiceRunner {
             let services = try await makeServices(
                 ServiceContext(service: service, configuration: configuration, logger: logger, link: link)
             )
-            link.setState("ready")
+            link.setState(.ready)
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
                     services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -8,25 +8,24 @@ extension Supervisor {
     func handleBus(_ socket: ZMQSocket) {
         let now = MonotonicClock.now()
         while let frames = try? socket.receive(nonBlocking: true) {
-            guard frames.count == 2 else { continue }
-            if frames[0] == ServiceTopics.frame(ServiceTopics.heartbeat) {
-                if let beat = HeartbeatMessage.fromJSON(frames[1]) { heartbeat(beat, now: now) }
-            } else if frames[0] == ServiceTopics.frame(ServiceTopics.reply) {
-                if let answer = ReplyMessage.fromJSON(frames[1]) { collect(answer, now: now) }
+            switch ServiceWire.decode(frames) {
+            case .heartbeat(let beat): heartbeat(beat, now: now)
+            case .reply(let answer): collect(answer, now: now)
+            case .query, nil: break
             }
         }
     }
 
-    private func heartbeat(_ beat: HeartbeatMessage, now: Double) {
+    private func heartbeat(_ beat: Heartbeat, now: Double) {
         // Match the pid too: a heartbeat still in flight from a killed predecessor must not make its
         // replacement look ready.
         guard let position = replicas.firstIndex(where: {
-            $0.service == beat.name && $0.index == beat.replica && $0.child?.pid == beat.pid
+            $0.service == beat.service && $0.index == Int(beat.replica) && $0.child.map { UInt32($0.pid) } == beat.pid
         })
         else { return }
         replicas[position].lastHeartbeat = now
         replicas[position].bootID = beat.bootID
-        if replicas[position].state == .starting && beat.state != "starting" {
+        if replicas[position].state == .starting && beat.state != .starting {
             replicas[position].state = .ready
             replicas[position].readySince = now
             logger.info(
@@ -46,10 +45,13 @@ extension Supervisor {
             return
         }
         querySequence += 1
-        let busID = "\(getpid())-\(querySequence)"
+        let busID = UInt64(querySequence)
         let query = QueryMessage(id: busID, cmd: cmd, args: args)
         do {
-            try publisher.send([ServiceTopics.frame(ServiceTopics.query(service)), query.jsonBytes()], nonBlocking: true)
+            guard let frames = ServiceWire.frames(query, to: service, sender: sender, sequence: UInt64(querySequence)) else {
+                throw ZMQError(code: .invalid, operation: "topic svc.query.\(service)")
+            }
+            try publisher.send(frames, nonBlocking: true)
         } catch {
             reply(identity, id: id, .failure(QueryFailure("cannot ask \(service): \(error)")))
             return

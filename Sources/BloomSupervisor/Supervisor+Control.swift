@@ -30,7 +30,7 @@ struct PendingQuery {
     let cmd: String
     let service: String
     /// The id used on the bus.
-    let busID: String
+    let busID: UInt64
     /// Replicas asked: (index, boot id).
     var waitingFor: Set<Int>
     var answers: [ReplyMessage] = []

@@ -25,6 +25,8 @@ public final class Supervisor {
     var signalFD: Int32 = -1
     var lockFD: Int32 = -1
     var forwarder: BusForwarder?
+    /// The supervisor's identity in the envelopes of the queries it publishes.
+    let sender = SenderID.newBoot(service: .supervisor)
 
     /// How often heartbeat silence and readiness timeouts are checked, in seconds.
     static let checkInterval = 0.1
@@ -137,8 +139,8 @@ public final class Supervisor {
             try publisher.connect(configuration.busPub)
             let subscriber = try NodeBus.socket(.sub)
             try subscriber.connect(configuration.busSub)
-            try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.heartbeat))
-            try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.reply))
+            try subscriber.subscribe(Topic.serviceHeartbeat.frame)
+            try subscriber.subscribe(Topic.serviceReply.frame)
             self.control = control
             self.publisher = publisher
             self.subscriber = subscriber
