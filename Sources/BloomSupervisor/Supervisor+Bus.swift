@@ -40,7 +40,8 @@ extension Supervisor {
         let targets = Set(replicas.filter { $0.service == service && $0.state == .ready }.map(\.index))
         guard !targets.isEmpty, let publisher else {
             let known = catalog.definition(named: service) != nil
-            let why = known ? "no replica is ready" : "it is not part of this node"
+            let failure = replicas.first { $0.service == service && $0.failure != nil }?.failure
+            let why = known ? (failure ?? "no replica is ready") : "it is not part of this node"
             reply(identity, id: id, .failure(QueryFailure("\(service) is not available (\(why))")))
             return
         }

@@ -71,14 +71,20 @@ public final class Supervisor {
     /// - Returns: the exit code (0 after a clean stop).
     /// - Throws: `SupervisorError` when the node cannot start; nothing is left running then.
     public func run() throws -> Int32 {
-        try checkExecutables()
+        let missing = try checkExecutables()
         try prepareDataDirectory()
         try openSockets()
         defer { closeSockets() }
         for definition in catalog.definitions {
             for index in 0..<definition.replicas {
                 replicas.append(Replica(service: definition.name, index: index, policy: definition.restart))
-                spawn(at: replicas.count - 1, now: MonotonicClock.now())
+                if let reason = missing[definition.name] {
+                    replicas[replicas.count - 1].state = .failed
+                    replicas[replicas.count - 1].failure = reason
+                    logger.critical("SERVICE NOT STARTED", metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.reason": "\(reason)"])
+                } else {
+                    spawn(at: replicas.count - 1, now: MonotonicClock.now())
+                }
             }
         }
         logger.notice(
@@ -95,11 +101,18 @@ public final class Supervisor {
         return 0
     }
 
-    private func checkExecutables() throws(SupervisorError) {
+    /// A definition that names a command that does not exist is an error before anything starts. A service
+    /// binary missing beside bloom-supervisor is a service not built yet: the others start, and that one is
+    /// `failed` with a plain reason that `status` and forwarded questions repeat.
+    private func checkExecutables() throws(SupervisorError) -> [String: String] {
+        var missing: [String: String] = [:]
         for definition in catalog.definitions {
             let path = executable(of: definition)
-            guard access(path, X_OK) == 0 else { throw .missingExecutable(service: definition.name, path: path) }
+            guard access(path, X_OK) != 0 else { continue }
+            if definition.command != nil { throw .missingExecutable(service: definition.name, path: path) }
+            missing[definition.name] = "not built: no executable at \(path)"
         }
+        return missing
     }
 
     private func prepareDataDirectory() throws(SupervisorError) {

@@ -33,3 +33,27 @@ extension SupervisorProcessTests {
         #expect(Bloom.execute(["--data-dir", node.dataDirectory, "status", "--timeout", "0.3"]) == 1)
     }
 }
+
+extension SupervisorProcessTests {
+    @Test func serviceNotBuilt_othersStartAndQuestionsForItSaySoPlainly() throws {
+        let missing = TestNode.Service(name: "bloom-sync", stopOrder: 2)
+        let node = try TestNode(services: Array(TestNode.standard().prefix(2)))
+        defer { node.shutdown() }
+        // No command: the supervisor looks for bloom-sync beside itself, where the tests build none.
+        let text = "[service]\nname = \"\(missing.name)\"\nstop_order = 2\n"
+        try text.write(toFile: node.servicesDirectory + "/bloom-sync.toml", atomically: true, encoding: .utf8)
+        guard !FileManager.default.fileExists(atPath: TestNode.binaries + "/bloom-sync") else {
+            print("SKIPPED: a real bloom-sync is built beside bloom-supervisor")
+            return
+        }
+        try node.start()
+        let status = try node.waitFor("net and gossip ready") { status in
+            status["bloom-net/0"]?["state"] == .string("ready") && status["bloom-gossip/0"]?["state"] == .string("ready")
+        }
+        #expect(status["bloom-sync/0"]?["state"] == .string("failed"))
+        #expect(status["bloom-sync/0"]?["failure"]?.stringValue?.contains("not built") == true)
+        #expect(throws: CLIError.commandFailed("bloom-sync is not available (not built: no executable at \(TestNode.binaries)/bloom-sync)")) {
+            try node.request("chain")
+        }
+    }
+}
