@@ -32,7 +32,13 @@ public struct ControlClient {
             let deadline = MonotonicClock.now() + timeout
             while true {
                 let left = deadline - MonotonicClock.now()
-                if left <= 0 { throw CLIError.notAnswering(dataDirectory: configuration.dataDirectory, pid: holder, seconds: timeout) }
+                if left <= 0 {
+                    throw CLIError.notAnswering(
+                        dataDirectory: configuration.dataDirectory,
+                        pid: holder,
+                        seconds: timeout
+                    )
+                }
                 guard try NodeBus.wait([.socket(socket)], timeoutMs: Int(left * 1000) + 1)[0] else { continue }
                 guard let frames = try socket.receive(nonBlocking: true), let payload = frames.last else { continue }
                 let answer = try JSONValue.decode(payload)

@@ -56,7 +56,9 @@ public final class ServiceBusLink: Sendable {
         _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         wake = (fds[0], fds[1])
-        identity = (service, SenderID.newBoot(service: ServiceWire.kind(of: service), replica: UInt8(clamping: replica)))
+        identity = (
+            service, SenderID.newBoot(service: ServiceWire.kind(of: service), replica: UInt8(clamping: replica))
+        )
         let publisher = try NodeBus.socket(.pub)
         let subscriber = try NodeBus.socket(.sub)
         try publisher.connect(configuration.busPub)
@@ -130,7 +132,10 @@ public final class ServiceBusLink: Sendable {
             if stopping { return }
             for reply in outbox {
                 sequence += 1
-                _ = try? publisher.send(ServiceWire.frames(reply, sender: identity.sender, sequence: sequence), nonBlocking: true)
+                _ = try? publisher.send(
+                    ServiceWire.frames(reply, sender: identity.sender, sequence: sequence),
+                    nonBlocking: true
+                )
             }
             let now = MonotonicClock.now()
             if beatNow { echoes = [0.01, 0.03, 0.06, 0.1].map { now + $0 } }
@@ -146,13 +151,18 @@ public final class ServiceBusLink: Sendable {
                     tip: tip
                 )
                 sequence += 1
-                _ = try? publisher.send(ServiceWire.frames(beat, sender: identity.sender, sequence: sequence), nonBlocking: true)
+                _ = try? publisher.send(
+                    ServiceWire.frames(beat, sender: identity.sender, sequence: sequence),
+                    nonBlocking: true
+                )
                 if now >= nextBeat { nextBeat = schedule.next(after: nextBeat, start: start) }
                 if nextBeat < now { nextBeat = now + schedule.slowInterval }
             }
             let wakeAt = min(nextBeat, echoes.first ?? nextBeat)
             let timeout = Int(max(0, (wakeAt - MonotonicClock.now()) * 1000).rounded(.up))
-            guard let ready = try? NodeBus.wait([.socket(subscriber), .fd(wake.read)], timeoutMs: timeout) else { continue }
+            guard let ready = try? NodeBus.wait([.socket(subscriber), .fd(wake.read)], timeoutMs: timeout) else {
+                continue
+            }
             if ready[1] {
                 var drain = [UInt8](repeating: 0, count: 64)
                 while read(wake.read, &drain, drain.count) > 0 {}
@@ -187,9 +197,21 @@ public final class ServiceBusLink: Sendable {
             let reply: ReplyMessage
             switch result {
             case .success(let value):
-                reply = ReplyMessage(id: query.id, replica: Int(identity.sender.replica), ok: true, result: value, error: nil)
+                reply = ReplyMessage(
+                    id: query.id,
+                    replica: Int(identity.sender.replica),
+                    ok: true,
+                    result: value,
+                    error: nil
+                )
             case .failure(let failure):
-                reply = ReplyMessage(id: query.id, replica: Int(identity.sender.replica), ok: false, result: nil, error: failure.message)
+                reply = ReplyMessage(
+                    id: query.id,
+                    replica: Int(identity.sender.replica),
+                    ok: false,
+                    result: nil,
+                    error: failure.message
+                )
             }
             self.shared.withLock { $0.outbox.append(reply) }
             self.poke()

@@ -33,7 +33,9 @@ public enum ServiceWire {
     }
 
     /// Frames of a query for `service`; `nil` when the name cannot be a topic.
-    public static func frames(_ query: QueryMessage, to service: String, sender: SenderID, sequence: UInt64) -> [[UInt8]]? {
+    public static func frames(_ query: QueryMessage, to service: String, sender: SenderID, sequence: UInt64)
+        -> [[UInt8]]?
+    {
         guard let topic = Topic(validating: "svc.query." + service) else { return nil }
         let json = JSONValue.object(["cmd": .string(query.cmd), "args": query.args])
         return BusMessage(
@@ -50,7 +52,13 @@ public enum ServiceWire {
         if let error = reply.error { json["error"] = .string(error) }
         return BusMessage(
             topic: .serviceReply,
-            envelope: Envelope(kind: .reply, flags: reply.ok ? [] : .error, sender: sender, sequence: sequence, requestID: reply.id),
+            envelope: Envelope(
+                kind: .reply,
+                flags: reply.ok ? [] : .error,
+                sender: sender,
+                sequence: sequence,
+                requestID: reply.id
+            ),
             payload: ServiceReply(json: Array(JSONValue.object(json).encoded().utf8)).encoded()
         ).frames()
     }
@@ -62,7 +70,8 @@ public enum ServiceWire {
             return (try? message.decode(Heartbeat.self)).map { .heartbeat($0) }
         }
         if message.topic == .serviceReply {
-            guard let reply = try? message.decode(ServiceReply.self), let json = try? JSONValue.decode(reply.json) else { return nil }
+            guard let reply = try? message.decode(ServiceReply.self), let json = try? JSONValue.decode(reply.json)
+            else { return nil }
             return .reply(
                 ReplyMessage(
                     id: message.envelope.requestID,

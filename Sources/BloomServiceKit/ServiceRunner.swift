@@ -73,7 +73,12 @@ public enum ServiceRunner {
         }
         let link: ServiceBusLink
         do {
-            link = try ServiceBusLink(service: service, replica: configuration.replica, configuration: configuration, logger: logger)
+            link = try ServiceBusLink(
+                service: service,
+                replica: configuration.replica,
+                configuration: configuration,
+                logger: logger
+            )
         } catch {
             logger.critical("cannot connect to the bus", metadata: [BloomLogKeys.error: "\(error)"])
             exit(ExitCode.permanentFailure)

@@ -19,9 +19,11 @@ extension Supervisor {
     private func heartbeat(_ beat: Heartbeat, now: Double) {
         // Match the pid too: a heartbeat still in flight from a killed predecessor must not make its
         // replacement look ready.
-        guard let position = replicas.firstIndex(where: {
-            $0.service == beat.service && $0.index == Int(beat.replica) && $0.child.map { UInt32($0.pid) } == beat.pid
-        })
+        guard
+            let position = replicas.firstIndex(where: {
+                $0.service == beat.service && $0.index == Int(beat.replica)
+                    && $0.child.map { UInt32($0.pid) } == beat.pid
+            })
         else { return }
         replicas[position].lastHeartbeat = now
         replicas[position].bootID = beat.bootID
@@ -30,7 +32,9 @@ extension Supervisor {
             replicas[position].readySince = now
             logger.info(
                 "service ready",
-                metadata: metadata(replicas[position]).merging(["bloom.ready_ms": "\(Int((now - replicas[position].spawnedAt) * 1000))"]) { $1 }
+                metadata: metadata(replicas[position]).merging([
+                    "bloom.ready_ms": "\(Int((now - replicas[position].spawnedAt) * 1000))"
+                ]) { $1 }
             )
         }
     }
@@ -49,7 +53,8 @@ extension Supervisor {
         let busID = UInt64(querySequence)
         let query = QueryMessage(id: busID, cmd: cmd, args: args)
         do {
-            guard let frames = ServiceWire.frames(query, to: service, sender: sender, sequence: UInt64(querySequence)) else {
+            guard let frames = ServiceWire.frames(query, to: service, sender: sender, sequence: UInt64(querySequence))
+            else {
                 throw ZMQError(code: .invalid, operation: "topic svc.query.\(service)")
             }
             try publisher.send(frames, nonBlocking: true)
@@ -89,7 +94,8 @@ extension Supervisor {
     func finish(_ query: PendingQuery, now: Double) {
         let successes = query.answers.filter(\.ok).sorted { $0.replica < $1.replica }
         guard let first = successes.first else {
-            let message = query.answers.first?.error
+            let message =
+                query.answers.first?.error
                 ?? "\(query.service) is not available: no answer within \(Int(PendingQuery.timeout)) s"
             reply(query.identity, id: query.requestID, .failure(QueryFailure(message)))
             return

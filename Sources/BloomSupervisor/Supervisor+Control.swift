@@ -135,7 +135,9 @@ extension Supervisor {
                 spawn(at: position, now: now)
             }
         }
-        let restarted = targets.map { JSONValue.object(["name": .string(definition.name), "replica": .number(Double(replicas[$0].index))]) }
+        let restarted = targets.map {
+            JSONValue.object(["name": .string(definition.name), "replica": .number(Double(replicas[$0].index))])
+        }
         return .success(.object(["restarted": .array(restarted)]))
     }
 
@@ -145,12 +147,16 @@ extension Supervisor {
         case .success(let found): definition = found
         case .failure(let failure): return .failure(failure)
         }
-        guard let wantedNumber = args["replicas"]?.numberValue, wantedNumber.rounded() == wantedNumber, (1...64).contains(wantedNumber) else {
+        guard let wantedNumber = args["replicas"]?.numberValue, wantedNumber.rounded() == wantedNumber,
+            (1...64).contains(wantedNumber)
+        else {
             return .failure(QueryFailure("args.replicas must be an integer from 1 to 64"))
         }
         if shuttingDown { return .failure(QueryFailure("the node is stopping")) }
         let wanted = Int(wantedNumber)
-        let current = replicas.filter { $0.service == definition.name && !($0.state == .stopping && $0.afterStop == .remove) }
+        let current = replicas.filter {
+            $0.service == definition.name && !($0.state == .stopping && $0.afterStop == .remove)
+        }
         if wanted != current.count && !definition.scalable {
             return .failure(QueryFailure("\(definition.name) cannot be scaled (scalable = false in its definition)"))
         }
@@ -159,7 +165,9 @@ extension Supervisor {
             let used = Set(replicas.filter { $0.service == definition.name }.map(\.index))
             var index = 0
             for _ in current.count..<wanted {
-                while used.contains(index) || replicas.contains(where: { $0.service == definition.name && $0.index == index }) { index += 1 }
+                while used.contains(index)
+                    || replicas.contains(where: { $0.service == definition.name && $0.index == index })
+                { index += 1 }
                 replicas.append(Replica(service: definition.name, index: index, policy: definition.restart))
                 spawn(at: replicas.count - 1, now: now)
             }
@@ -174,7 +182,10 @@ extension Supervisor {
             // Replicas without a process (back-off, failed) have nothing to stop.
             replicas.removeAll { $0.service == definition.name && victims.contains($0.index) && $0.child == nil }
         }
-        logger.notice("service scaled", metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.replicas": "\(wanted)"])
+        logger.notice(
+            "service scaled",
+            metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.replicas": "\(wanted)"]
+        )
         return .success(.object(["name": .string(definition.name), "replicas": .number(Double(wanted))]))
     }
 }

@@ -58,7 +58,8 @@ public final class Supervisor {
     }
 
     static func ownDirectory() -> String {
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let path =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return (path as NSString).deletingLastPathComponent
     }
 
@@ -81,7 +82,10 @@ public final class Supervisor {
                 if let reason = missing[definition.name] {
                     replicas[replicas.count - 1].state = .failed
                     replicas[replicas.count - 1].failure = reason
-                    logger.critical("SERVICE NOT STARTED", metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.reason": "\(reason)"])
+                    logger.critical(
+                        "SERVICE NOT STARTED",
+                        metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.reason": "\(reason)"]
+                    )
                 } else {
                     spawn(at: replicas.count - 1, now: MonotonicClock.now())
                 }
@@ -116,16 +120,26 @@ public final class Supervisor {
     }
 
     private func prepareDataDirectory() throws(SupervisorError) {
-        for (path, mode) in [(configuration.dataDirectory, 0o700), (configuration.runDirectory, 0o700), (configuration.logDirectory, 0o700)] {
+        for (path, mode) in [
+            (configuration.dataDirectory, 0o700), (configuration.runDirectory, 0o700),
+            (configuration.logDirectory, 0o700),
+        ] {
             do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+                try FileManager.default.createDirectory(
+                    atPath: path,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: mode]
+                )
             } catch {
                 throw .dataDirectory(path: path, reason: "cannot create: \(error.localizedDescription)")
             }
         }
         // run/ holds the sockets: only the node's user may reach them, whatever the umask made of it earlier.
         guard chmod(configuration.runDirectory, 0o700) == 0 else {
-            throw .dataDirectory(path: configuration.runDirectory, reason: "cannot set mode 0700: \(String(cString: strerror(errno)))")
+            throw .dataDirectory(
+                path: configuration.runDirectory,
+                reason: "cannot set mode 0700: \(String(cString: strerror(errno)))"
+            )
         }
         switch SupervisorLock.acquire(configuration.lockFile) {
         case .success(let fd): lockFD = fd
@@ -134,7 +148,8 @@ public final class Supervisor {
             throw .dataDirectory(path: configuration.lockFile, reason: String(cString: strerror(code)))
         }
         // We hold the lock, so sockets left in run/ belong to a supervisor that died: remove them before binding.
-        for endpoint in [configuration.busPub, configuration.busSub, configuration.control] where endpoint.hasPrefix("ipc://") {
+        for endpoint in [configuration.busPub, configuration.busSub, configuration.control]
+        where endpoint.hasPrefix("ipc://") {
             let path = String(endpoint.dropFirst(6))
             if unlink(path) == 0 { logger.notice("removed a stale socket", metadata: ["bloom.path": "\(path)"]) }
         }
@@ -143,7 +158,11 @@ public final class Supervisor {
     private func openSockets() throws {
         do {
             forwarder = try BusForwarder(
-                endpoints: BusEndpoints(publish: configuration.busPub, subscribe: configuration.busSub, control: configuration.control),
+                endpoints: BusEndpoints(
+                    publish: configuration.busPub,
+                    subscribe: configuration.busSub,
+                    control: configuration.control
+                ),
                 logger: logger
             )
             let control = try NodeBus.socket(.router)
@@ -169,7 +188,8 @@ public final class Supervisor {
         subscriber = nil
         forwarder?.stopAndWait()
         forwarder = nil
-        for endpoint in [configuration.busPub, configuration.busSub, configuration.control] where endpoint.hasPrefix("ipc://") {
+        for endpoint in [configuration.busPub, configuration.busSub, configuration.control]
+        where endpoint.hasPrefix("ipc://") {
             unlink(String(endpoint.dropFirst(6)))
         }
         if signalFD >= 0 { close(signalFD) }

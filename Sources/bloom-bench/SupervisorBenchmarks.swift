@@ -18,9 +18,10 @@ enum SupervisorBench {
 
     static func run(kills: Int) throws -> [Figure] {
         let binaries = (CommandLine.arguments[0] as NSString).deletingLastPathComponent
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")).map {
-            ($0 as NSString).deletingLastPathComponent
-        } ?? binaries
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")).map {
+                ($0 as NSString).deletingLastPathComponent
+            } ?? binaries
         let root = "/tmp/bsb-" + String(UUID().uuidString.prefix(8))
         defer { try? FileManager.default.removeItem(atPath: root) }
         try FileManager.default.createDirectory(atPath: root + "/services", withIntermediateDirectories: true)
@@ -39,7 +40,9 @@ enum SupervisorBench {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable + "/bloom-supervisor")
-        process.arguments = ["--data-dir", root + "/node", "--services-dir", root + "/services", "--log-level", "warning"]
+        process.arguments = [
+            "--data-dir", root + "/node", "--services-dir", root + "/services", "--log-level", "warning",
+        ]
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         defer {

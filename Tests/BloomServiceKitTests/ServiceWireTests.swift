@@ -27,7 +27,8 @@ import Testing
         }
         #expect(decodedQuery == query)
         let reply = ReplyMessage(id: 99, replica: 2, ok: false, result: nil, error: "no peers yet")
-        guard case .reply(let decodedReply) = ServiceWire.decode(ServiceWire.frames(reply, sender: sender, sequence: 2)) else {
+        guard case .reply(let decodedReply) = ServiceWire.decode(ServiceWire.frames(reply, sender: sender, sequence: 2))
+        else {
             Issue.record("not a reply")
             return
         }
@@ -37,7 +38,11 @@ import Testing
     @Test func decode_whenFramesAreMalformed_returnsNil() {
         #expect(ServiceWire.decode([]) == nil)
         #expect(ServiceWire.decode([Topic.serviceHeartbeat.frame, [1, 2, 3]]) == nil)
-        var frames = ServiceWire.frames(ReplyMessage(id: 1, replica: 0, ok: true, result: .null, error: nil), sender: sender, sequence: 1)
+        var frames = ServiceWire.frames(
+            ReplyMessage(id: 1, replica: 0, ok: true, result: .null, error: nil),
+            sender: sender,
+            sequence: 1
+        )
         frames[1] = Array(frames[1].dropLast())
         #expect(ServiceWire.decode(frames) == nil)
     }

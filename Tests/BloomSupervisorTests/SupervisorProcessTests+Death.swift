@@ -27,7 +27,13 @@ extension SupervisorProcessTests {
         kill(process.processIdentifier, SIGSTOP)
         defer { kill(process.processIdentifier, SIGCONT) }
         let configuration = try NodeConfiguration.load(arguments: ["--data-dir", node.dataDirectory], environment: [:])
-        #expect(throws: CLIError.notAnswering(dataDirectory: node.dataDirectory, pid: process.processIdentifier, seconds: 0.3)) {
+        #expect(
+            throws: CLIError.notAnswering(
+                dataDirectory: node.dataDirectory,
+                pid: process.processIdentifier,
+                seconds: 0.3
+            )
+        ) {
             try ControlClient(configuration: configuration, timeout: 0.3).request("status")
         }
         #expect(Bloom.execute(["--data-dir", node.dataDirectory, "status", "--timeout", "0.3"]) == 1)
@@ -48,11 +54,16 @@ extension SupervisorProcessTests {
         }
         try node.start()
         let status = try node.waitFor("net and gossip ready") { status in
-            status["bloom-net/0"]?["state"] == .string("ready") && status["bloom-gossip/0"]?["state"] == .string("ready")
+            status["bloom-net/0"]?["state"] == .string("ready")
+                && status["bloom-gossip/0"]?["state"] == .string("ready")
         }
         #expect(status["bloom-sync/0"]?["state"] == .string("failed"))
         #expect(status["bloom-sync/0"]?["failure"]?.stringValue?.contains("not built") == true)
-        #expect(throws: CLIError.commandFailed("bloom-sync is not available (not built: no executable at \(TestNode.binaries)/bloom-sync)")) {
+        #expect(
+            throws: CLIError.commandFailed(
+                "bloom-sync is not available (not built: no executable at \(TestNode.binaries)/bloom-sync)"
+            )
+        ) {
             try node.request("chain")
         }
     }
