@@ -37,3 +37,29 @@ extension SupervisorProcessTests {
         #expect(unknownService["error"]?.stringValue?.contains("unknown service 'bloom-mint'") == true)
     }
 }
+
+extension SupervisorProcessTests {
+    @Test func childThatClosesItsOutput_keepsRunningAndTheSupervisorStaysIdle() throws {
+        let node = try TestNode(services: TestNode.standard(environment: ["bloom-net": ["BLOOM_TEST_CLOSE_OUTPUT=1"]]))
+        defer { node.shutdown() }
+        try node.start()
+        try node.waitAllReady()
+        let process = try #require(node.process)
+        let before = try Self.cpuTicks(process.processIdentifier)
+        Thread.sleep(forTimeInterval: 1)
+        let after = try Self.cpuTicks(process.processIdentifier)
+        // A supervisor spinning on a closed pipe would burn about 100 ticks in that second; an idle one a few.
+        #expect(after - before < 50, "supervisor used \(after - before) ticks in 1 s")
+        #expect(try node.status()["bloom-net/0"]?["state"] == .string("ready"))
+    }
+
+    /// utime + stime of a process, in clock ticks.
+    static func cpuTicks(_ pid: Int32) throws -> Int {
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        guard let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        return user + system
+    }
+}
