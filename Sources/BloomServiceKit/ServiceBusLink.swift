@@ -120,7 +120,9 @@ public final class ServiceBusLink: Sendable {
         // A new publisher's first messages are dropped until the forwarder's subscriptions reach it (a round
         // trip after connecting), so a state change is announced at once and repeated shortly after.
         var echoes: [Double] = []
-        var sequence: UInt64 = 0
+        // Sequence numbers count per topic (BloomBus's envelope): receivers detect drops from their gaps.
+        var beatSequence: UInt64 = 0
+        var replySequence: UInt64 = 0
         while true {
             let (stopping, outbox, state, tip, beatNow) = shared.withLock { value in
                 defer {
@@ -131,9 +133,9 @@ public final class ServiceBusLink: Sendable {
             }
             if stopping { return }
             for reply in outbox {
-                sequence += 1
+                replySequence += 1
                 _ = try? publisher.send(
-                    ServiceWire.frames(reply, sender: identity.sender, sequence: sequence),
+                    ServiceWire.frames(reply, sender: identity.sender, sequence: replySequence),
                     nonBlocking: true
                 )
             }
@@ -150,9 +152,9 @@ public final class ServiceBusLink: Sendable {
                     state: state,
                     tip: tip
                 )
-                sequence += 1
+                beatSequence += 1
                 _ = try? publisher.send(
-                    ServiceWire.frames(beat, sender: identity.sender, sequence: sequence),
+                    ServiceWire.frames(beat, sender: identity.sender, sequence: beatSequence),
                     nonBlocking: true
                 )
                 if now >= nextBeat { nextBeat = schedule.next(after: nextBeat, start: start) }

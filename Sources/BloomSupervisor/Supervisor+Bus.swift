@@ -39,6 +39,12 @@ extension Supervisor {
         }
     }
 
+    /// The envelope sequence of the next query on `svc.query.<service>`: sequences count per topic.
+    private func nextQuerySequence(_ service: String) -> UInt64 {
+        querySequences[service, default: 0] += 1
+        return querySequences[service, default: 0]
+    }
+
     /// Sends a CLI question to every ready replica of `service`.
     func forward(identity: [[UInt8]], id: JSONValue, cmd: String, service: String, args: JSONValue) {
         let targets = Set(replicas.filter { $0.service == service && $0.state == .ready }.map(\.index))
@@ -53,7 +59,7 @@ extension Supervisor {
         let busID = UInt64(querySequence)
         let query = QueryMessage(id: busID, cmd: cmd, args: args)
         do {
-            guard let frames = ServiceWire.frames(query, to: service, sender: sender, sequence: UInt64(querySequence))
+            guard let frames = ServiceWire.frames(query, to: service, sender: sender, sequence: nextQuerySequence(service))
             else {
                 throw ZMQError(code: .invalid, operation: "topic svc.query.\(service)")
             }

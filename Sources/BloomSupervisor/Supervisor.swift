@@ -19,6 +19,7 @@ public final class Supervisor {
     var shuttingDown = false
     var pendingQueries: [PendingQuery] = []
     var querySequence = 0
+    var querySequences: [String: UInt64] = [:]
     var control: ZMQSocket?
     var publisher: ZMQSocket?
     var subscriber: ZMQSocket?
