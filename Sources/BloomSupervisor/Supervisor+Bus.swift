@@ -90,6 +90,21 @@ extension Supervisor {
         }
     }
 
+    /// A replica that exited will not answer: stop waiting for it, and answer at once if it was the last one.
+    func abandonQueries(service: String, replica: Int, now: Double) {
+        var position = 0
+        while position < pendingQueries.count {
+            if pendingQueries[position].service == service,
+                pendingQueries[position].waitingFor.remove(replica) != nil,
+                pendingQueries[position].waitingFor.isEmpty
+            {
+                finish(pendingQueries.remove(at: position), now: now)
+                continue
+            }
+            position += 1
+        }
+    }
+
     func expireQueries(now: Double) {
         let expired = pendingQueries.filter { now >= $0.deadline }
         pendingQueries.removeAll { now >= $0.deadline }
@@ -102,7 +117,7 @@ extension Supervisor {
         guard let first = successes.first else {
             let message =
                 query.answers.first?.error
-                ?? "\(query.service) is not available: no answer within \(Int(PendingQuery.timeout)) s"
+                ?? "\(query.service) is not available: no replica answered (the wait is \(Int(PendingQuery.timeout)) s)"
             reply(query.identity, id: query.requestID, .failure(QueryFailure(message)))
             return
         }

@@ -103,6 +103,7 @@ extension Supervisor {
                 meta[BloomLogKeys.pid] = "\(child.pid)"
                 meta["bloom.reason"] = "\(reason)"
                 logger.info("service exited", metadata: meta)
+                abandonQueries(service: replicas[position].service, replica: replicas[position].index, now: now)
                 if replicas[position].state == .stopping || shuttingDown {
                     if finishStopped(at: position, now: now) { continue }
                 } else {
