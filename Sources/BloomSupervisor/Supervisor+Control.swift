@@ -12,7 +12,10 @@ import Logging
 /// | `restart` | `{service, replica?}` | `{restarted: [{name, replica}]}` |
 /// | `scale` | `{service, replicas}` | `{name, replicas}` |
 /// | `stop` | – | `{stopping: true}` |
-/// | `peers`, `chain`, `coherence`, `tx.submit` | forwarded | the service's answer (`peers` merged) |
+/// | `peers` → bloom-net | – | `{peers: [...]}`, every ready replica's list concatenated |
+/// | `chain` → bloom-sync | – | `{height, tip, syncing, …}` |
+/// | `coherence` → bloom-gossip | – | `{local: {r, psi}, network: {r, psi}, peers: [...], mining, …}` |
+/// | `tx.submit` → bloom-sync | `{hex}` (lower-case hex of the serialized transaction) | the service's answer |
 ///
 /// Anything else (undecodable JSON, unknown cmd, bad args) → `ok: false` with the reason.
 enum ControlCommand {
