@@ -1,0 +1,154 @@
+import BloomBus
+import BloomServiceKit
+import Foundation
+import Logging
+
+extension Supervisor {
+    /// Publishes the supervisor's own heartbeat when due.
+    func beatIfDue(now: Double) {
+        guard now >= nextOwnBeat, let publisher else { return }
+        nextOwnBeat = now + Self.ownBeatInterval
+        ownBeatSequence += 1
+        let beat = Heartbeat(
+            service: SupervisorWatch.supervisorName,
+            replica: 0,
+            pid: UInt32(getpid()),
+            bootID: sender.bootID,
+            state: shuttingDown ? .stopping : .ready
+        )
+        _ = try? publisher.send(ServiceWire.frames(beat, sender: sender, sequence: ownBeatSequence), nonBlocking: true)
+    }
+
+    /// Heartbeats and query answers from the bus.
+    func handleBus(_ socket: ZMQSocket) {
+        let now = MonotonicClock.now()
+        while let frames = try? socket.receive(nonBlocking: true) {
+            switch ServiceWire.decode(frames) {
+            case .heartbeat(let beat): heartbeat(beat, now: now)
+            case .reply(let answer): collect(answer, now: now)
+            case .query, nil: break
+            }
+        }
+    }
+
+    private func heartbeat(_ beat: Heartbeat, now: Double) {
+        // Match the pid too: a heartbeat still in flight from a killed predecessor must not make its
+        // replacement look ready.
+        guard
+            let position = replicas.firstIndex(where: {
+                $0.service == beat.service && $0.index == Int(beat.replica)
+                    && $0.child.map { UInt32($0.pid) } == beat.pid
+            })
+        else { return }
+        replicas[position].lastHeartbeat = now
+        replicas[position].bootID = beat.bootID
+        if replicas[position].state == .starting && beat.state != .starting {
+            replicas[position].state = .ready
+            replicas[position].readySince = now
+            logger.info(
+                "service ready",
+                metadata: metadata(replicas[position]).merging([
+                    "bloom.ready_ms": "\(Int((now - replicas[position].spawnedAt) * 1000))"
+                ]) { $1 }
+            )
+        }
+    }
+
+    /// The envelope sequence of the next query on `svc.query.<service>`: sequences count per topic.
+    private func nextQuerySequence(_ service: String) -> UInt64 {
+        querySequences[service, default: 0] += 1
+        return querySequences[service, default: 0]
+    }
+
+    /// Sends a CLI question to every ready replica of `service`.
+    func forward(identity: [[UInt8]], id: JSONValue, cmd: String, service: String, args: JSONValue) {
+        let targets = Set(replicas.filter { $0.service == service && $0.state == .ready }.map(\.index))
+        guard !targets.isEmpty, let publisher else {
+            let known = catalog.definition(named: service) != nil
+            let failure = replicas.first { $0.service == service && $0.failure != nil }?.failure
+            let why = known ? (failure ?? "no replica is ready") : "it is not part of this node"
+            reply(identity, id: id, .failure(QueryFailure("\(service) is not available (\(why))")))
+            return
+        }
+        querySequence += 1
+        let busID = UInt64(querySequence)
+        let query = QueryMessage(id: busID, cmd: cmd, args: args)
+        do {
+            guard
+                let frames = ServiceWire.frames(
+                    query,
+                    to: service,
+                    sender: sender,
+                    sequence: nextQuerySequence(service)
+                )
+            else {
+                throw ZMQError(code: .invalid, operation: "topic svc.query.\(service)")
+            }
+            try publisher.send(frames, nonBlocking: true)
+        } catch {
+            reply(identity, id: id, .failure(QueryFailure("cannot ask \(service): \(error)")))
+            return
+        }
+        pendingQueries.append(
+            PendingQuery(
+                identity: identity,
+                requestID: id,
+                cmd: cmd,
+                service: service,
+                busID: busID,
+                waitingFor: targets,
+                deadline: MonotonicClock.now() + PendingQuery.timeout
+            )
+        )
+    }
+
+    private func collect(_ answer: ReplyMessage, now: Double) {
+        guard let position = pendingQueries.firstIndex(where: { $0.busID == answer.id }) else { return }
+        guard pendingQueries[position].waitingFor.remove(answer.replica) != nil else { return }
+        pendingQueries[position].answers.append(answer)
+        if pendingQueries[position].waitingFor.isEmpty {
+            finish(pendingQueries.remove(at: position), now: now)
+        }
+    }
+
+    /// A replica that exited will not answer: stop waiting for it, and answer at once if it was the last one.
+    func abandonQueries(service: String, replica: Int, now: Double) {
+        var position = 0
+        while position < pendingQueries.count {
+            if pendingQueries[position].service == service,
+                pendingQueries[position].waitingFor.remove(replica) != nil,
+                pendingQueries[position].waitingFor.isEmpty
+            {
+                finish(pendingQueries.remove(at: position), now: now)
+                continue
+            }
+            position += 1
+        }
+    }
+
+    func expireQueries(now: Double) {
+        let expired = pendingQueries.filter { now >= $0.deadline }
+        pendingQueries.removeAll { now >= $0.deadline }
+        for query in expired { finish(query, now: now) }
+    }
+
+    /// Answers the CLI with what arrived: `peers` lists are concatenated, other commands take the first success.
+    func finish(_ query: PendingQuery, now: Double) {
+        let successes = query.answers.filter(\.ok).sorted { $0.replica < $1.replica }
+        guard let first = successes.first else {
+            let message =
+                query.answers.first?.error
+                ?? "\(query.service) is not available: no replica answered (the wait is \(Int(PendingQuery.timeout)) s)"
+            reply(query.identity, id: query.requestID, .failure(QueryFailure(message)))
+            return
+        }
+        guard query.cmd == "peers", successes.count > 1 else {
+            reply(query.identity, id: query.requestID, .success(first.result ?? .null))
+            return
+        }
+        var merged: [String: JSONValue] = [:]
+        if case .object(let members) = first.result ?? .null { merged = members }
+        merged["peers"] = .array(successes.flatMap { $0.result?["peers"]?.arrayValue ?? [] })
+        reply(query.identity, id: query.requestID, .success(.object(merged)))
+    }
+}
