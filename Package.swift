@@ -43,7 +43,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "bloom-bench",
-            dependencies: ["BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ"]
+            dependencies: ["BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomGossip"]
         ),
         .testTarget(name: "BloomCoreTests", dependencies: ["BloomCore"]),
         .testTarget(name: "BloomChainTests", dependencies: ["BloomChain", "BloomCore"]),
@@ -53,5 +53,18 @@ let package = Package(
             name: "BloomVectorTests",
             dependencies: ["BloomCore", "BloomChain", "BloomWire"]
         ),
+        // ===== BEGIN gossip helper targets (merge by hand) =====
+        // bloom-gossip's logic: sharing strategy, peer phase table, consistency scores, BLOOM handling, the
+        // mining controller and its dedicated ensemble thread. No sockets: the bus is wired in the service.
+        .target(
+            name: "BloomGossip",
+            dependencies: [
+                "BloomCore",
+                "BloomWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(name: "BloomGossipTests", dependencies: ["BloomGossip", "BloomCore", "BloomWire"]),
+        // ===== END gossip helper targets =====
     ]
 )
