@@ -94,18 +94,20 @@ public struct GossipEngine: Sendable {
 
     /// The merged fresh PHASE states of peers whose score is at least the listen threshold.
     public func networkView(now: Double) -> NetworkView {
-        var states: [[Double]] = []
+        var states: [PhaseState] = []
         var coherences: [Double] = []
         for peer in peers.keys.sorted() {
             guard let record = peers[peer], isListened(record, now: now) else { continue }
             if let phase = record.phase, now - phase.receivedAt <= configuration.staleAfter {
-                states.append(phase.phases)
+                states.append(PhaseState(phases: phase.phases, rClaimed: phase.claimedR, weight: 1))
             }
             if let coherence = record.coherence, now - coherence.receivedAt <= configuration.staleAfter {
                 coherences.append(coherence.r)
             }
         }
-        return NetworkView(states: states, coherences: coherences)
+        // Weights of 1 give mixing weights 1/(k + 1) ∈ (0, 1], which the merge always accepts; the fallback is
+        // the empty view, whose merge of no states cannot fail either.
+        return (try? NetworkView(states: states, coherences: coherences)) ?? NetworkView(coherences: coherences)
     }
 
     private func isListened(_ record: PeerRecord, now: Double) -> Bool {
