@@ -16,6 +16,23 @@ public struct EnsembleStatus: Equatable, Sendable {
     public var attemptsPerSecond: Double
     /// Rounds per second over the last measured second.
     public var roundsPerSecond: Double
+
+    /// A status with every field given.
+    public init(
+        snapshot: EnsembleSnapshot,
+        mining: Bool,
+        rounds: Int,
+        attempts: Int,
+        attemptsPerSecond: Double,
+        roundsPerSecond: Double
+    ) {
+        self.snapshot = snapshot
+        self.mining = mining
+        self.rounds = rounds
+        self.attempts = attempts
+        self.attemptsPerSecond = attemptsPerSecond
+        self.roundsPerSecond = roundsPerSecond
+    }
 }
 
 /// Runs a `MiningController` on its own thread, never on the cooperative pool (DESIGN.md: the pool is two threads
