@@ -88,6 +88,12 @@ public struct MiningController: Sendable {
         try miner.incorporatePeerPhases(phases, weight: weight)
     }
 
+    /// Replaces the ensemble's phases between rounds (e.g. with a merged network state).
+    /// - Throws: `KuramotoError.phaseCountMismatch` when the count is not N.
+    public mutating func setPhases(_ phases: [Double]) throws(KuramotoError) {
+        try miner.setPhases(phases)
+    }
+
     /// The current phases and their order parameter.
     public func snapshot() -> EnsembleSnapshot {
         let (r, psi) = miner.orderParameter()
