@@ -55,16 +55,19 @@ let package = Package(
         ),
         // ===== BEGIN gossip helper targets (merge by hand) =====
         // bloom-gossip's logic: sharing strategy, peer phase table, consistency scores, BLOOM handling, the
-        // mining controller and its dedicated ensemble thread. No sockets: the bus is wired in the service.
+        // mining controller and its dedicated ensemble thread (pure state machines), and `GossipService`, which
+        // wires them to the bus.
         .target(
             name: "BloomGossip",
             dependencies: [
                 "BloomCore",
                 "BloomWire",
+                "BloomBus",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "BloomGossipTests", dependencies: ["BloomGossip", "BloomCore", "BloomWire"]),
+        .testTarget(name: "BloomGossipTests", dependencies: ["BloomGossip", "BloomCore", "BloomWire", "BloomBus"]),
         // ===== END gossip helper targets =====
     ]
 )

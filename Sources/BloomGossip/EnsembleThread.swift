@@ -127,7 +127,9 @@ public final class EnsembleThread: Sendable {
             return
         }
         var rate = RateWindow(start: clock(), rounds: 0, attempts: controller.attemptsStarted)
-        var nextIdleRound = clock()
+        // Pacing follows the real monotonic clock: the injected clock is protocol time and may be frozen in tests.
+        let pace = ContinuousClock()
+        var nextIdleRound = pace.now
         while true {
             let (tips, mixes, stop) = shared.withLock { state in
                 let taken = (state.tips, state.mixes, state.stopRequested)
@@ -157,17 +159,17 @@ public final class EnsembleThread: Sendable {
                 roundsPerSecond: rate.roundsPerSecond
             )
             shared.withLock { $0.status = status }
+            let paceNow = pace.now
             if !controller.isMining {
-                // Pace to about idleRoundsPerSecond; never sleep past a missed slot (catch up instead of drifting).
-                nextIdleRound += 1 / max(1, controller.configuration.idleRoundsPerSecond)
-                let wait = nextIdleRound - now
-                if wait > 0 {
-                    Thread.sleep(forTimeInterval: wait)
+                // Pace to about idleRoundsPerSecond; after a late round, restart the schedule instead of bursting.
+                nextIdleRound = nextIdleRound.advanced(by: .seconds(1 / max(1, controller.configuration.idleRoundsPerSecond)))
+                if nextIdleRound > paceNow {
+                    Thread.sleep(forTimeInterval: (nextIdleRound - paceNow) / .seconds(1))
                 } else {
-                    nextIdleRound = now
+                    nextIdleRound = paceNow
                 }
             } else {
-                nextIdleRound = now
+                nextIdleRound = paceNow
             }
         }
         finished.signal()
