@@ -12,10 +12,11 @@ let package = Package(
         .library(name: "BloomBus", targets: ["BloomBus"]),
         .library(name: "BloomServiceKit", targets: ["BloomServiceKit"]),
         .library(name: "BloomSupervisor", targets: ["BloomSupervisor"]),
-        .library(name: "BloomCLI", targets: ["BloomCLI"]),
         .executable(name: "bloom-supervisor", targets: ["bloom-supervisor"]),
-        .executable(name: "bloom", targets: ["bloom"]),
         .executable(name: "bloom-bench", targets: ["bloom-bench"]),
+        // gossip helper products
+        .library(name: "BloomGossip", targets: ["BloomGossip"]),
+        .executable(name: "bloom-gossip", targets: ["bloom-gossip"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -72,17 +73,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The operator's `bloom` command: argument parsing, the control-socket client, human output.
-        .target(
-            name: "BloomCLI",
-            dependencies: [
-                "BloomServiceKit",
-                "BloomBus",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
-        ),
         .executableTarget(name: "bloom-supervisor", dependencies: ["BloomSupervisor", "BloomServiceKit"]),
-        .executableTarget(name: "bloom", dependencies: ["BloomCLI"]),
         // A fake service for the supervisor's tests and benchmarks: heartbeats, and crashes, hangs or ignores
         // SIGTERM on request.
         .executableTarget(name: "bloom-test-service", dependencies: ["BloomServiceKit", "BloomBus"]),
@@ -97,12 +88,6 @@ let package = Package(
         .testTarget(name: "BloomChainTests", dependencies: ["BloomChain", "BloomCore"]),
         .testTarget(name: "BloomWireTests", dependencies: ["BloomWire", "BloomCore"]),
         .testTarget(name: "BloomBusTests", dependencies: ["BloomBus", "BloomCore"]),
-        .testTarget(name: "BloomServiceKitTests", dependencies: ["BloomServiceKit"]),
-        // Process-heavy: starts real supervisors and fake services; its suites run serialized.
-        .testTarget(
-            name: "BloomSupervisorTests",
-            dependencies: ["BloomSupervisor", "BloomServiceKit", "BloomCLI", "BloomBus"]
-        ),
         .testTarget(
             name: "BloomVectorTests",
             dependencies: ["BloomCore", "BloomChain", "BloomWire"]
@@ -121,7 +106,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Thin main: flags via BloomServiceKit, the bus client, GossipService under a ServiceGroup.
+        .executableTarget(
+            name: "bloom-gossip",
+            dependencies: [
+                "BloomGossip",
+                "BloomBus",
+                "BloomCore",
+                "BloomServiceKit",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(name: "BloomGossipTests", dependencies: ["BloomGossip", "BloomCore", "BloomWire", "BloomBus"]),
+        // Starts the real bloom-gossip binary against a mock bus; serialized, process-heavy.
+        .testTarget(name: "BloomGossipProcessTests", dependencies: ["BloomGossip", "BloomBus", "BloomCore"]),
         // ===== END gossip helper targets =====
     ]
 )

@@ -79,10 +79,16 @@ public actor GossipService {
     }()
 
     /// Runs until cancelled; then stops the ensemble thread and returns.
-    /// - Throws: `BusError` when the bus cannot be joined.
+    /// - Throws: `BusError` when the bus cannot be joined (and the service was not cancelled meanwhile).
     public func run() async throws {
         for topic in Self.subscriptions { bus.subscribe(topic) }
-        try await bus.joined()
+        do {
+            try await bus.joined()
+        } catch {
+            // A stop request while waiting for the bus is a clean stop, not a failure.
+            if Task.isCancelled { return }
+            throw error
+        }
         ensemble.start()
         logger.debug("gossip service running", metadata: ["mine": "\(configuration.mining.mine)"])
         await withTaskGroup(of: Void.self) { group in
@@ -140,7 +146,8 @@ public actor GossipService {
                 ensemble.post(tip: update)
                 perform(engine.tipChanged(update))
             case .serviceHeartbeat:
-                let beat = try message.decode(Heartbeat.self)
+                // Heartbeats from a publisher with another encoding are not ours to judge: skip them quietly.
+                guard let beat = try? message.decode(Heartbeat.self) else { return }
                 guard beat.service == "bloom-net" else { return }
                 if let known = netBootIDs[beat.replica], known != beat.bootID {
                     engine.replicaRestarted(beat.replica)
