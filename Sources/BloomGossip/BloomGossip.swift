@@ -6,11 +6,11 @@
 ///
 /// | part | type | spec |
 /// | --- | --- | --- |
-/// | sharing strategy (eager / threshold / bloom, 1 s tick, ≤ 1 PHASE per peer per second, GETPHASE at the next tick) | `PhaseSharing`, `SharingStrategy` | §7.4, §2.5 item 9 |
+/// | sharing: eager / threshold / bloom, 1 s tick, ≤ 1 PHASE/peer/s | `PhaseSharing` | §7.4, §2.5 item 9 |
 /// | peers' PHASE / COHERENCE, expiry, 60 PHASE a minute | `GossipEngine`, `PeerRecord` | §2.5 items 10, 13; §9 |
 /// | network view | `NetworkView` (`merge_phase_states`) | §7.6 |
-/// | BLOOM: dedupe by SHA-256, strict decode, verify, expect + relay | `GossipEngine.receive`, `SeenCertificates` | §2.5 item 8, §4.6 |
-/// | mining: restart on a new tip, one seal per tip, minimum interval, incorporation | `MiningController` | §6, §7.5 |
+/// | BLOOM: dedupe (SHA-256), decode, verify, expect + relay | `GossipEngine.receive` | §2.5 item 8, §4.6 |
+/// | mining: restart on a tip, one seal per tip, interval, incorporation | `MiningController` | §6, §7.5 |
 /// | the ensemble on its own thread | `EnsembleThread` | §2.5 item 9 |
 /// | the CLI's `coherence` answer | `CoherenceReport` | DESIGN.md |
 ///

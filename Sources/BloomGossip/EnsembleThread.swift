@@ -162,7 +162,8 @@ public final class EnsembleThread: Sendable {
             let paceNow = pace.now
             if !controller.isMining {
                 // Pace to about idleRoundsPerSecond; after a late round, restart the schedule instead of bursting.
-                nextIdleRound = nextIdleRound.advanced(by: .seconds(1 / max(1, controller.configuration.idleRoundsPerSecond)))
+                let period = 1 / max(1, controller.configuration.idleRoundsPerSecond)
+                nextIdleRound = nextIdleRound.advanced(by: .seconds(period))
                 if nextIdleRound > paceNow {
                     Thread.sleep(forTimeInterval: (nextIdleRound - paceNow) / .seconds(1))
                 } else {

@@ -198,7 +198,10 @@ public actor GossipService {
                 }
                 bus.publish(.p2pOut, P2POut(messageType: type.rawValue, target: busTarget, payload: payload))
             case .penalise(let peer, let points, let reason):
-                logger.info("peer penalised", metadata: ["peer": "\(peer)", "points": "\(points)", "reason": "\(reason)"])
+                logger.info(
+                    "peer penalised",
+                    metadata: ["peer": "\(peer)", "points": "\(points)", "reason": "\(reason)"]
+                )
                 let order = P2PControl.penalise(
                     peer: PeerID(rawValue: peer.raw),
                     points: UInt32(clamping: points),
@@ -216,7 +219,8 @@ public actor GossipService {
                 )
                 bus.publish(.gossipSealed, sealed)
             case .expect(let announcer, let hash):
-                bus.publish(.gossipExpect, GossipExpect(announcer: PeerID(rawValue: announcer.raw), certificateHash: hash))
+                let expect = GossipExpect(announcer: PeerID(rawValue: announcer.raw), certificateHash: hash)
+                bus.publish(.gossipExpect, expect)
             case .score(let peer, let score):
                 bus.publish(.gossipScore, GossipScore(peer: PeerID(rawValue: peer.raw), score: score))
             case .incorporate(let phases, let weight):

@@ -45,7 +45,7 @@ public struct PhaseSharingConfiguration: Equatable, Sendable {
 /// | --- | --- | --- |
 /// | `phaseRequested(peer)` | peer added to the pending set | none until the next tick |
 /// | `tick(now, r)`, < `tickInterval` since the last tick | none | nil: not due (requests stay pending) |
-/// | `tick`, strategy shares (and ≥ `minShareInterval` since the last share) | last r/time := now | PHASE to all, pending cleared |
+/// | `tick`, strategy shares, ≥ `minShareInterval` since the last | last r/time := now | PHASE to all, pending done |
 /// | `tick`, strategy silent | pending cleared | PHASE to each pending peer |
 /// | `tick`, nothing sent for `coherenceKeepAlive` | last announce := now | COHERENCE to all |
 /// | `peerGone(peer)` | peer dropped from the pending set | none |

@@ -10,7 +10,7 @@ let gossipBenchmarks: [Benchmark] = [
         // The miner on its dedicated thread at full speed (mining on a tip); this thread plays the service:
         // 100 peers × 1 PHASE a second, spread evenly, and the 1 s tick (network view + incorporation).
         var controller = try MiningController(configuration: MiningConfiguration(miner: .quick, mine: true))
-        controller.tipChanged(TipUpdate(height: 1, hash: Hash256(bytes: [UInt8](repeating: 1, count: 32))!))
+        controller.tipChanged(TipUpdate(height: 1, hash: GossipBench.hash([UInt8](repeating: 1, count: 32))))
         let thread = EnsembleThread(controller: controller, clock: now, onEvent: { _ in })
         var engine = GossipEngine(configuration: GossipConfiguration())
         let payloads = GossipBench.peerPayloads(count: 100)
@@ -78,7 +78,7 @@ let gossipBenchmarks: [Benchmark] = [
                                                                                  minBlockInterval: 0))
         var height: UInt64 = 1
         var tipByte: UInt8 = 0
-        controller.tipChanged(TipUpdate(height: height, hash: Hash256(bytes: [UInt8](repeating: 0, count: 32))!))
+        controller.tipChanged(TipUpdate(height: height, hash: GossipBench.hash([UInt8](repeating: 0, count: 32))))
         let before = controller.attemptsStarted
         let start = now()
         let rate = measureRate(seconds: quick ? 0.5 : 3) {
@@ -86,7 +86,8 @@ let gossipBenchmarks: [Benchmark] = [
                 if case .sealed = controller.step(now: now()) {
                     height += 1
                     tipByte &+= 1
-                    let hash = Hash256(bytes: [UInt8](repeating: tipByte, count: 31) + [UInt8(truncatingIfNeeded: height)])!
+                    let last = UInt8(truncatingIfNeeded: height)
+                    let hash = GossipBench.hash([UInt8](repeating: tipByte, count: 31) + [last])
                     controller.tipChanged(TipUpdate(height: height, hash: hash))
                 }
             }
@@ -100,6 +101,11 @@ let gossipBenchmarks: [Benchmark] = [
 
 /// Inputs shared by the gossip benchmarks.
 enum GossipBench {
+    /// A tip hash from 32 bytes.
+    static func hash(_ bytes: [UInt8]) -> Hash256 {
+        bytes.withUnsafeBytes { Hash256($0) }
+    }
+
     /// One honest PHASE payload (63 phases) per peer, each a different ensemble.
     static func peerPayloads(count: Int) -> [[UInt8]] {
         (0..<count).map { peer in

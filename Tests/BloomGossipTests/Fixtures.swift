@@ -10,7 +10,7 @@ enum Fixtures {
     static let carol = GossipPeer(0x0200_0002_0000_0003)
 
     static func hash(_ byte: UInt8) -> Hash256 {
-        Hash256(bytes: [UInt8](repeating: byte, count: 32)).unsafelyUnwrapped
+        [UInt8](repeating: byte, count: 32).withUnsafeBytes { Hash256($0) }
     }
 
     /// An honest PHASE of `phases`: r and ψ computed from the f32-rounded phases.
