@@ -32,13 +32,13 @@
 ///   - *invalid certificate*: a BLOOM that does not decode or fails `ConsensusCertificate.verify()`.
 /// * **Decay**: every counter is multiplied by 0.98 per second (half-life ≈ 34 s) and dropped below 0.01, so
 ///   old evidence fades and a peer can recover.
-/// * **Score** = 0.1 × min(consistent, 10) − (inconsistent² + jumps² + 2 × contradictions + 10 × invalid²).
+/// * **Score** = 0.1 × min(consistent, 10) − (inconsistent² + jumps² + 0.5 × contradictions + 10 × invalid²).
 ///   0 is neutral, negative is bad; good behaviour is capped at +1 so it cannot bank credit for later lies,
 ///   and repeated bad evidence grows quadratically, as gossipsub penalises invalid messages.
 /// * **Thresholds**: below −5 a peer is no longer *listened to* (its phases leave the network view and
-///   cooperative mining); below −10 each new piece of bad evidence costs it a misbehaviour point via `p2p.ctl`
-///   (bloom-net bans at 10). Scores are published on `gossip.score` every 5 s so bloom-net can prefer
-///   consistent peers when it chooses whom to keep.
+///   cooperative mining); below −10 each new inconsistent r, impossible jump or invalid certificate costs it a
+///   misbehaviour point via `p2p.ctl` (bloom-net bans at 10). Contradictions only lower the score. Scores are
+///   published on `gossip.score` every 5 s so bloom-net can prefer consistent peers when it chooses whom to keep.
 ///
 /// Protocol violations are penalised at once and independently of the score: a malformed PHASE/COHERENCE or a
 /// PHASE over 60 a minute costs one point (spec §2.5 item 13), an invalid certificate five.

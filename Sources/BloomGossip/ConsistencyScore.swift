@@ -47,7 +47,7 @@ public struct ConsistencyScoreParameters: Equatable, Sendable {
         consistentCap: Double = 10,
         inconsistentRWeight: Double = 1,
         jumpWeight: Double = 1,
-        contradictionWeight: Double = 2,
+        contradictionWeight: Double = 0.5,
         invalidCertificateWeight: Double = 10,
         listenThreshold: Double = -5,
         penaltyThreshold: Double = -10

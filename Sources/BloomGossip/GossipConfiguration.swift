@@ -14,6 +14,13 @@ public struct GossipConfiguration: Sendable {
     public var incorporateWeight: Double
     /// Per-peer PHASE limit.
     public var phaseLimit: RateLimit
+    /// Per-peer BLOOM limit. A certificate that verifies is cheap to fabricate (phases all equal give r = 1), and
+    /// each new one costs a `gossip.expect` and a relay to every peer, so a peer may bring at most a burst of 20
+    /// new BLOOMs, then 2 a second (far above a local test network's pace); the rest are dropped without penalty,
+    /// since the spec sets no BLOOM limit that an honest peer would know to respect.
+    public var bloomLimit: RateLimit
+    /// A peer silent this long is forgotten (its `p2p.peer` disconnect may have been dropped on the bus).
+    public var forgetAfter: Double
     /// Misbehaviour points for a malformed PHASE/COHERENCE or a PHASE over the limit (spec §2.5 item 13: one).
     public var protocolViolationPoints: Int
     /// Points for an invalid certificate in a BLOOM ("how many is the node's choice": half a ban).
@@ -33,6 +40,8 @@ public struct GossipConfiguration: Sendable {
         scoreInterval: Double = 5,
         incorporateWeight: Double = 0.1,
         phaseLimit: RateLimit = .phase,
+        bloomLimit: RateLimit = RateLimit(burst: 20, refillPerSecond: 2),
+        forgetAfter: Double = 600,
         protocolViolationPoints: Int = 1,
         invalidCertificatePoints: Int = 5,
         inconsistencyPoints: Int = 1,
@@ -45,6 +54,8 @@ public struct GossipConfiguration: Sendable {
         self.scoreInterval = scoreInterval
         self.incorporateWeight = incorporateWeight
         self.phaseLimit = phaseLimit
+        self.bloomLimit = bloomLimit
+        self.forgetAfter = forgetAfter
         self.protocolViolationPoints = protocolViolationPoints
         self.invalidCertificatePoints = invalidCertificatePoints
         self.inconsistencyPoints = inconsistencyPoints

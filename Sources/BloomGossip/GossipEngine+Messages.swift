@@ -9,7 +9,7 @@ extension GossipEngine {
     /// | PHASE | rate (60/min), §2.5 item 10 decode | penalise, drop | store, consistency evidence |
     /// | COHERENCE | §2.5 item 10 decode | penalise, drop | store, jump evidence |
     /// | GETPHASE | none | — | answered at the next tick |
-    /// | BLOOM | dedupe, strict decode, §4.6 verify | penalise, evidence, drop | expect + relay |
+    /// | BLOOM | dedupe, rate (20, 2/s), strict decode, §4.6 verify | drop; penalise + evidence | expect + relay |
     /// | anything else | — | ignored | — |
     public mutating func receive(type: MessageType, payload: [UInt8], from peer: GossipPeer, now: Double)
         -> [GossipAction]
@@ -97,10 +97,13 @@ extension GossipEngine {
     }
 
     private mutating func receiveBloom(_ payload: [UInt8], from peer: GossipPeer, now: Double) -> [GossipAction] {
-        let entry = record(peer, now: now)
+        var entry = record(peer, now: now)
         let key = SeenCertificates.key(of: payload)
         // Known valid: a relay wave brings the same BLOOM from several peers; drop it without re-verifying.
         if seenCertificates.contains(key) { return [] }
+        let allowed = entry.bloomBucket.tryConsume(now: now)
+        peers[peer] = entry
+        guard allowed else { return [] }
         let failure: String?
         do {
             let certificate = try ConsensusCertificate(decoding: payload)

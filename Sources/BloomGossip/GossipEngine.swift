@@ -45,7 +45,12 @@ public struct GossipEngine: Sendable {
     /// bloom-net reported a connection (`p2p.peer` connected).
     public mutating func peerConnected(_ peer: GossipPeer, address: String?, now: Double) {
         if peers[peer] == nil {
-            peers[peer] = PeerRecord(address: address, now: now, phaseLimit: configuration.phaseLimit)
+            peers[peer] = PeerRecord(
+                address: address,
+                now: now,
+                phaseLimit: configuration.phaseLimit,
+                bloomLimit: configuration.bloomLimit
+            )
         } else if let address {
             peers[peer]?.address = address
         }
@@ -64,8 +69,17 @@ public struct GossipEngine: Sendable {
 
     /// The record of a peer, created on first contact (a late joiner misses `p2p.peer` events).
     mutating func record(_ peer: GossipPeer, now: Double) -> PeerRecord {
-        if let existing = peers[peer] { return existing }
-        let fresh = PeerRecord(address: nil, now: now, phaseLimit: configuration.phaseLimit)
+        if var existing = peers[peer] {
+            existing.lastHeard = max(existing.lastHeard, now)
+            peers[peer] = existing
+            return existing
+        }
+        let fresh = PeerRecord(
+            address: nil,
+            now: now,
+            phaseLimit: configuration.phaseLimit,
+            bloomLimit: configuration.bloomLimit
+        )
         peers[peer] = fresh
         return fresh
     }
@@ -77,6 +91,10 @@ public struct GossipEngine: Sendable {
         return counters.score(configuration.score)
     }
 
+    /// Evidence strong enough to cost misbehaviour points. A contradicting BLOOM only lowers the score: an honest
+    /// relay of another miner's bloom looks the same.
+    static let penalisable: Set<ConsistencyEvidence> = [.inconsistentR, .impossibleJump, .invalidCertificate]
+
     /// Records evidence and returns a penalty when the peer's score is (now) under the penalty threshold and the
     /// evidence is bad.
     mutating func note(_ evidence: ConsistencyEvidence, peer: GossipPeer, now: Double) -> GossipAction? {
@@ -84,7 +102,7 @@ public struct GossipEngine: Sendable {
         record.counters.decay(to: now, parameters: configuration.score)
         record.counters.add(evidence)
         peers[peer] = record
-        guard evidence != .consistentReport,
+        guard Self.penalisable.contains(evidence),
             record.counters.score(configuration.score) < configuration.score.penaltyThreshold
         else { return nil }
         return .penalise(peer: peer, points: configuration.inconsistencyPoints, reason: evidence.rawValue)
@@ -159,6 +177,10 @@ public struct GossipEngine: Sendable {
     private mutating func expireStale(now: Double) {
         let limit = configuration.staleAfter
         for (peer, record) in peers {
+            if now - record.lastHeard > configuration.forgetAfter {
+                peerGone(peer)
+                continue
+            }
             var updated = record
             if let phase = record.phase, now - phase.receivedAt > limit { updated.phase = nil }
             if let coherence = record.coherence, now - coherence.receivedAt > limit { updated.coherence = nil }

@@ -36,6 +36,7 @@ public actor GossipService {
     private let ensemble: EnsembleThread
     private let events: AsyncStream<EnsembleThread.Event>
     private var netBootIDs: [UInt8: UInt32] = [:]
+    private var currentTip: Hash256?
 
     /// The topics the service listens to.
     public static let subscriptions: [Topic] = [
@@ -141,13 +142,12 @@ public actor GossipService {
                     engine.peerGone(GossipPeer(peer.rawValue))
                 }
             case .chainTip:
-                let tip = try message.decode(ChainTip.self)
-                let update = TipUpdate(height: UInt64(tip.height), hash: tip.hash)
-                ensemble.post(tip: update)
-                perform(engine.tipChanged(update))
+                newTip(try message.decode(ChainTip.self))
             case .serviceHeartbeat:
                 // Heartbeats from a publisher with another encoding are not ours to judge: skip them quietly.
                 guard let beat = try? message.decode(Heartbeat.self) else { return }
+                // Late joiners miss `chain.tip` edges: the tip rides in every bloom-sync heartbeat.
+                if beat.service == "bloom-sync", let tip = beat.tip { newTip(tip) }
                 guard beat.service == "bloom-net" else { return }
                 if let known = netBootIDs[beat.replica], known != beat.bootID {
                     engine.replicaRestarted(beat.replica)
@@ -159,6 +159,14 @@ public actor GossipService {
         } catch {
             logger.warning("undecodable bus message", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
         }
+    }
+
+    private func newTip(_ tip: ChainTip) {
+        guard tip.hash != currentTip else { return }
+        currentTip = tip.hash
+        let update = TipUpdate(height: UInt64(tip.height), hash: tip.hash)
+        ensemble.post(tip: update)
+        perform(engine.tipChanged(update))
     }
 
     private func handle(_ event: EnsembleThread.Event) {

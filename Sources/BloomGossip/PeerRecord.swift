@@ -36,13 +36,19 @@ public struct PeerRecord: Sendable {
     public var lastReport: (r: Double, at: Double)?
     /// PHASE allowance: 60 a minute (burst 60, refill 1/s, spec §2.5 item 13).
     public var phaseBucket: TokenBucket
+    /// New-BLOOM allowance (`GossipConfiguration.bloomLimit`).
+    public var bloomBucket: TokenBucket
+    /// Clock value of the last message from the peer or about it.
+    public var lastHeard: Double
     /// Consistency evidence.
     public var counters: ConsistencyCounters
 
     /// A peer first seen at `now`.
-    public init(address: String?, now: Double, phaseLimit: RateLimit) {
+    public init(address: String?, now: Double, phaseLimit: RateLimit, bloomLimit: RateLimit) {
         self.address = address
         self.phaseBucket = TokenBucket(limit: phaseLimit, now: now)
+        self.bloomBucket = TokenBucket(limit: bloomLimit, now: now)
+        self.lastHeard = now
         self.counters = ConsistencyCounters(now: now)
     }
 

@@ -91,6 +91,42 @@ import Testing
         #expect(engine.pendingSeal == nil)
     }
 
+    @Test func newBlooms_beyondThePeersAllowance_areDroppedWithoutPenalty() throws {
+        let limit = RateLimit(burst: 2, refillPerSecond: 0.5)
+        var engine = GossipEngine(configuration: GossipConfiguration(bloomLimit: limit))
+        let base = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload)
+        // Distinct valid certificates: psi values are never checked beyond finiteness.
+        let payloads = (0..<4).map { index -> [UInt8] in
+            var certificate = base
+            certificate.psiValues[0] = Float(index)
+            return certificate.encoded()
+        }
+        #expect(engine.receive(type: .bloom, payload: payloads[0], from: Fixtures.alice, now: 0).count == 2)
+        #expect(engine.receive(type: .bloom, payload: payloads[1], from: Fixtures.alice, now: 0).count == 2)
+        #expect(engine.receive(type: .bloom, payload: payloads[2], from: Fixtures.alice, now: 0).isEmpty)
+        // Another peer has its own allowance; the first peer's refills with time.
+        #expect(engine.receive(type: .bloom, payload: payloads[2], from: Fixtures.bob, now: 0).count == 2)
+        #expect(engine.receive(type: .bloom, payload: payloads[3], from: Fixtures.alice, now: 2).count == 2)
+    }
+
+    @Test func contradictingBlooms_lowerTheScoreButAreNeverPenalised() throws {
+        var engine = GossipEngine(configuration: GossipConfiguration())
+        let base = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload)
+        var penalties = 0
+        for index in 0..<20 {
+            let now = Double(index) * 0.5
+            _ = engine.receive(type: .coherence, payload: Fixtures.coherence(r: 0.1, psi: 0), from: Fixtures.alice,
+                               now: now)
+            var certificate = base
+            certificate.psiValues[0] = Float(index)
+            let actions = engine.receive(type: .bloom, payload: certificate.encoded(), from: Fixtures.alice, now: now)
+            penalties += Fixtures.penalties(actions).count
+        }
+        #expect(penalties == 0)
+        let score = try #require(engine.score(of: Fixtures.alice, now: 10))
+        #expect(score < 0)
+    }
+
     @Test func seenSet_forgetsTheOldestBeyondCapacity() {
         var seen = SeenCertificates(capacity: 2)
         seen.insert(Fixtures.hash(1))

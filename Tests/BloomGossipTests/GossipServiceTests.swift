@@ -98,6 +98,17 @@ import Testing
         try await harness.stop()
     }
 
+    @Test func tipInASyncHeartbeat_isMinedOn() async throws {
+        let mining = MiningConfiguration(miner: .quick, mine: true, minBlockInterval: 1)
+        let harness = try await ServiceHarness.start(mining: mining)
+        let tip = ChainTip(height: 8, hash: Fixtures.hash(0x66))
+        let beat = Heartbeat(service: "bloom-sync", replica: 0, pid: 1, bootID: 5, state: .ready, tip: tip)
+        harness.mock.publish(.serviceHeartbeat, beat, as: SenderID(service: .sync, replica: 0, bootID: 5))
+        let (_, sealed) = try await harness.mock.next(GossipSealed.self, topic: .gossipSealed)
+        #expect(sealed.prevHash == tip.hash)
+        try await harness.stop()
+    }
+
     @Test func validBloom_givesGossipExpectAndRelay_invalidGivesPenaltyOnly() async throws {
         let harness = try await ServiceHarness.start(mining: Self.idle)
         var invalid = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload)

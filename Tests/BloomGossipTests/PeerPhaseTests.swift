@@ -161,6 +161,16 @@ import Testing
         #expect(sends.filter { $0.0 == .phase }.isEmpty)
     }
 
+    @Test func silentPeer_isForgottenAfterTheLimit_activeOneIsKept() {
+        var engine = GossipEngine(configuration: GossipConfiguration(forgetAfter: 100))
+        engine.peerConnected(Fixtures.alice, address: nil, now: 0)
+        engine.peerConnected(Fixtures.bob, address: nil, now: 0)
+        _ = engine.receive(type: .getPhase, payload: [], from: Fixtures.bob, now: 90)
+        _ = engine.tick(now: 150, local: Self.local, mining: false)
+        #expect(engine.peers[Fixtures.alice] == nil)
+        #expect(engine.peers[Fixtures.bob] != nil)
+    }
+
     @Test func replicaRestart_dropsThatReplicasPeersOnly() {
         var engine = GossipEngine(configuration: GossipConfiguration())
         engine.peerConnected(Fixtures.alice, address: nil, now: 0)
