@@ -15,6 +15,8 @@ import Synchronization
 ///   and this client's subscriptions have reached it (the ZeroMQ "slow joiner").
 ///
 /// Messages published by this client on a topic it subscribed to come back to it, as on any PUB/SUB bus.
+/// A process makes one client per ``SenderID``: two clients numbering the same sender's messages would look like
+/// restarts and drops to every receiver.
 public final class BusClient: Sendable {
     /// Who this client publishes as.
     public let sender: SenderID
@@ -41,6 +43,7 @@ public final class BusClient: Sendable {
         let sub = try context.makeSocket(.sub)
         try pub.setOption(.sendHighWaterMark, configuration.highWaterMark)
         try sub.setOption(.receiveHighWaterMark, configuration.highWaterMark)
+        try sub.setOption(.maxMessageSize, configuration.maxMessageBytes)
         if endpoints.publish.hasPrefix("tcp://") { try pub.setOption(.tcpKeepAlive, 1) }
         if endpoints.subscribe.hasPrefix("tcp://") { try sub.setOption(.tcpKeepAlive, 1) }
         try pub.connect(endpoints.publish)
@@ -59,7 +62,10 @@ public final class BusClient: Sendable {
         let loop = try SocketLoop(
             sockets: [pub, sub],
             handler: handler,
-            configuration: .init(name: "bus.\(sender.service.name)", maxQueuedCommands: configuration.maxQueuedPublishes)
+            configuration: .init(
+                name: "bus.\(sender.service.name)",
+                maxQueuedCommands: configuration.maxQueuedPublishes
+            )
         )
         shared.setWaker { [weak loop] in loop?.wake() }
         self.sender = sender
@@ -84,21 +90,17 @@ public final class BusClient: Sendable {
         requestID: UInt64 = 0
     ) -> Bool {
         loop.submit(
-            .publish(OutgoingBusMessage(topic: topic, kind: kind, flags: flags, peerID: peerID, requestID: requestID, payload: payload))
+            .publish(
+                OutgoingBusMessage(
+                    topic: topic,
+                    kind: kind,
+                    flags: flags,
+                    peerID: peerID,
+                    requestID: requestID,
+                    payload: payload
+                )
+            )
         )
-    }
-
-    /// Encodes `value` and queues it (see ``publish(_:payload:kind:flags:peerID:requestID:)``).
-    @discardableResult
-    public func publish(
-        _ topic: Topic,
-        _ value: some BusPayload,
-        kind: Envelope.Kind = .event,
-        flags: Envelope.Flags = [],
-        peerID: PeerID? = nil,
-        requestID: UInt64 = 0
-    ) -> Bool {
-        publish(topic, payload: value.encoded(), kind: kind, flags: flags, peerID: peerID, requestID: requestID)
     }
 
     /// Queues several messages with one lock and at most one wake-up of the loop thread.
@@ -183,13 +185,20 @@ public final class BusClient: Sendable {
 
 /// A message to publish, for ``BusClient/publish(contentsOf:)``.
 public struct OutgoingBusMessage: Sendable {
+    /// Where it goes.
     public var topic: Topic
+    /// Event, request or reply.
     public var kind: Envelope.Kind
+    /// Envelope flags (e.g. ``Envelope/Flags/error`` on a failed reply).
     public var flags: Envelope.Flags
+    /// The peer the message is about, if any (`p2p.in.*`).
     public var peerID: PeerID?
+    /// Pairs a reply with its request; 0 for none.
     public var requestID: UInt64
+    /// The topic's payload (see ``BusPayload``).
     public var payload: [UInt8]
 
+    /// A message to publish; the sequence number is added when it is sent.
     public init(
         topic: Topic,
         kind: Envelope.Kind = .event,
@@ -216,11 +225,21 @@ public struct BusClientConfiguration: Sendable {
     /// Publishes queued for the loop thread before ``BusClient/publish(_:payload:kind:flags:peerID:requestID:)``
     /// drops.
     public var maxQueuedPublishes: Int
+    /// Largest message frame the SUB socket accepts (a larger one disconnects the sender, libzmq reconnects). The
+    /// largest legitimate payloads are blocks (spec: at most ~1 MiB); the default leaves ample room.
+    public var maxMessageBytes: Int
 
-    public init(highWaterMark: Int = 10_000, receiveBufferLimit: Int = 10_000, maxQueuedPublishes: Int = 100_000) {
+    /// Settings with the defaults used by the node's services.
+    public init(
+        highWaterMark: Int = 10_000,
+        receiveBufferLimit: Int = 10_000,
+        maxQueuedPublishes: Int = 100_000,
+        maxMessageBytes: Int = 16 << 20
+    ) {
         self.highWaterMark = highWaterMark
         self.receiveBufferLimit = receiveBufferLimit
         self.maxQueuedPublishes = maxQueuedPublishes
+        self.maxMessageBytes = maxMessageBytes
     }
 }
 

@@ -37,11 +37,11 @@ final class BusClientHandler: SocketLoopHandler {
 
     /// Last sequence number sent per topic. A short array searched from the most recent entry: a process publishes
     /// on a handful of topics, and `Topic ==` first compares the frame buffers' identity.
-    private var sequences: [(topic: Topic, last: UInt64)] = []
+    private var sequences: [TopicSequence] = []
     private var lastSequenceIndex = 0
     private var gaps = GapCounter()
     /// Topics seen or subscribed, with whether they are internal probes (never delivered).
-    private var known: [(topic: Topic, isProbe: Bool)] = []
+    private var known: [KnownTopic] = []
 
     init(
         pub: ZMQSocket,
@@ -71,14 +71,16 @@ final class BusClientHandler: SocketLoopHandler {
         let room = shared.receiveBufferLimit - shared.outstanding.load(ordering: .relaxed)
         let limit = min(Self.maxBatch, max(0, room))
         var batch: [BusMessage] = []
-        batch.reserveCapacity(limit)
+        // Grows past this when a burst is waiting; a lone message does not pay for a full batch.
+        batch.reserveCapacity(min(limit, 64))
         var attempts = 0
         while batch.count < limit && attempts < Self.maxBatch * 2 {
             attempts += 1
             let error = topicBuffer.receive(from: sub.handle, nonBlocking: true)
             if error == EAGAIN { break }
             if error != 0 {
-                logger.debug("bus receive failed", metadata: ["error": "\(ZMQError(code: .init(rawValue: error), operation: "zmq_msg_recv"))"])
+                let failure = ZMQError(code: .init(rawValue: error), operation: "zmq_msg_recv")
+                logger.debug("bus receive failed", metadata: [BusLogKeys.error: "\(failure)"])
                 break
             }
             if let message = receiveRest() { batch.append(message) }
@@ -109,7 +111,7 @@ final class BusClientHandler: SocketLoopHandler {
             isProbe = probe
         } catch {
             shared.malformed.add(1, ordering: .relaxed)
-            logger.debug("malformed bus message dropped", metadata: ["error": "\(error)"])
+            logger.debug("malformed bus message dropped", metadata: [BusLogKeys.error: "\(error)"])
             return nil
         }
         if isProbe {
@@ -130,7 +132,7 @@ final class BusClientHandler: SocketLoopHandler {
         for entry in known where entry.topic.matches(frame) { return (entry.topic, entry.isProbe) }
         let topic = try Topic(frame: frame)
         let isProbe = topic.frame.starts(with: Self.probePrefix)
-        if known.count < Self.maxKnownTopics { known.append((topic, isProbe)) }
+        if known.count < Self.maxKnownTopics { known.append(KnownTopic(topic: topic, isProbe: isProbe)) }
         return (topic, isProbe)
     }
 
@@ -146,18 +148,18 @@ final class BusClientHandler: SocketLoopHandler {
             do {
                 try sub.subscribe(prefix)
             } catch {
-                logger.warning("bus subscribe failed", metadata: ["error": "\(error)"])
+                logger.warning("bus subscribe failed", metadata: [BusLogKeys.error: "\(error)"])
             }
             if let topic, !known.contains(where: { $0.topic == topic }) {
                 let isProbe = topic.frame.starts(with: Self.probePrefix)
                 if known.count >= Self.maxKnownTopics { known.removeFirst() }
-                known.append((topic, isProbe))
+                known.append(KnownTopic(topic: topic, isProbe: isProbe))
             }
         case .unsubscribe(let prefix):
             do {
                 try sub.unsubscribe(prefix)
             } catch {
-                logger.warning("bus unsubscribe failed", metadata: ["error": "\(error)"])
+                logger.warning("bus unsubscribe failed", metadata: [BusLogKeys.error: "\(error)"])
             }
         }
     }
@@ -203,14 +205,26 @@ final class BusClientHandler: SocketLoopHandler {
             sequences[index].last &+= 1
             return sequences[index].last
         }
-        sequences.append((topic, 1))
+        sequences.append(TopicSequence(topic: topic, last: 1))
         lastSequenceIndex = sequences.count - 1
         return 1
     }
 
     func loopFinished(error: ZMQError?) {
-        if let error { logger.warning("bus client loop ended", metadata: ["error": "\(error)"]) }
+        if let error { logger.warning("bus client loop ended", metadata: [BusLogKeys.error: "\(error)"]) }
         continuation.finish()
     }
 }
 
+/// A topic the client has seen or subscribed to, matched against received frames without decoding them.
+struct KnownTopic {
+    var topic: Topic
+    /// Join probes are consumed by the client, never delivered.
+    var isProbe: Bool
+}
+
+/// The last sequence number a client sent on a topic.
+struct TopicSequence {
+    var topic: Topic
+    var last: UInt64
+}

@@ -12,10 +12,22 @@ public struct BusMessages: AsyncSequence, Sendable {
     let stream: AsyncStream<[BusMessage]>
     let shared: BusClientShared
 
+    init(stream: AsyncStream<[BusMessage]>, shared: BusClientShared) {
+        self.stream = stream
+        self.shared = shared
+    }
+
+    /// Messages from a stream of batches with no flow control (doubles and adapters; batches must not be empty).
+    public init(unboundedStream stream: AsyncStream<[BusMessage]>) {
+        self.stream = stream
+        self.shared = BusClientShared(receiveBufferLimit: Int.max)
+    }
+
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: stream.makeAsyncIterator(), shared: shared)
     }
 
+    /// Iterates received messages one by one (``next()``) or a batch at a time (``nextBatch()``).
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: AsyncStream<[BusMessage]>.Iterator
         let shared: BusClientShared

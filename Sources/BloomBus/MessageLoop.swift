@@ -22,9 +22,12 @@ import Synchronization
 public final class MessageLoop: Sendable {
     /// One received multipart message and the index of the socket it came from.
     public struct Received: Sendable {
+        /// Index of the socket in the list given to the loop.
         public var socket: Int
+        /// The message's frames (for a ROUTER, the routing id first).
         public var frames: [[UInt8]]
 
+        /// A received message (for tests and doubles).
         public init(socket: Int, frames: [[UInt8]]) {
             self.socket = socket
             self.frames = frames
@@ -126,7 +129,7 @@ final class MessageLoopHandler: SocketLoopHandler {
             do {
                 frames = try socket.receive(nonBlocking: true)
             } catch {
-                logger.debug("receive failed", metadata: ["loop": "\(name)", "error": "\(error)"])
+                logger.debug("receive failed", metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.error: "\(error)"])
                 return
             }
             guard let frames else { return }
@@ -141,17 +144,26 @@ final class MessageLoopHandler: SocketLoopHandler {
         case .send(let index, let frames):
             guard sockets.indices.contains(index) else {
                 counters.sendFailures.add(1, ordering: .relaxed)
-                logger.debug("send to unknown socket", metadata: ["loop": "\(name)", "socket": "\(index)"])
+                logger.debug(
+                    "send to unknown socket",
+                    metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)"]
+                )
                 return
             }
             do {
                 if try !sockets[index].send(frames, nonBlocking: true) {
                     counters.sendFailures.add(1, ordering: .relaxed)
-                    logger.debug("send would block", metadata: ["loop": "\(name)", "socket": "\(index)"])
+                    logger.debug(
+                        "send would block",
+                        metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)"]
+                    )
                 }
             } catch {
                 counters.sendFailures.add(1, ordering: .relaxed)
-                logger.debug("send failed", metadata: ["loop": "\(name)", "socket": "\(index)", "error": "\(error)"])
+                logger.debug(
+                    "send failed",
+                    metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)", BusLogKeys.error: "\(error)"]
+                )
             }
         case .access(let index, let body):
             if sockets.indices.contains(index) { body(sockets[index]) }
@@ -160,7 +172,7 @@ final class MessageLoopHandler: SocketLoopHandler {
 
     func loopFinished(error: ZMQError?) {
         if let error {
-            logger.warning("socket loop ended", metadata: ["loop": "\(name)", "error": "\(error)"])
+            logger.warning("socket loop ended", metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.error: "\(error)"])
         }
         continuation.finish()
     }
