@@ -12,7 +12,9 @@ let package = Package(
         .library(name: "BloomBus", targets: ["BloomBus"]),
         .library(name: "BloomServiceKit", targets: ["BloomServiceKit"]),
         .library(name: "BloomSupervisor", targets: ["BloomSupervisor"]),
+        .library(name: "BloomCLI", targets: ["BloomCLI"]),
         .executable(name: "bloom-supervisor", targets: ["bloom-supervisor"]),
+        .executable(name: "bloom", targets: ["bloom"]),
         .executable(name: "bloom-bench", targets: ["bloom-bench"]),
         // gossip helper products
         .library(name: "BloomGossip", targets: ["BloomGossip"]),
@@ -73,7 +75,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The operator's `bloom` command: argument parsing, the control-socket client, human output.
+        .target(
+            name: "BloomCLI",
+            dependencies: [
+                "BloomServiceKit",
+                "BloomBus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(name: "bloom-supervisor", dependencies: ["BloomSupervisor", "BloomServiceKit"]),
+        .executableTarget(name: "bloom", dependencies: ["BloomCLI"]),
         // A fake service for the supervisor's tests and benchmarks: heartbeats, and crashes, hangs or ignores
         // SIGTERM on request.
         .executableTarget(name: "bloom-test-service", dependencies: ["BloomServiceKit", "BloomBus"]),
@@ -88,6 +100,12 @@ let package = Package(
         .testTarget(name: "BloomChainTests", dependencies: ["BloomChain", "BloomCore"]),
         .testTarget(name: "BloomWireTests", dependencies: ["BloomWire", "BloomCore"]),
         .testTarget(name: "BloomBusTests", dependencies: ["BloomBus", "BloomCore"]),
+        .testTarget(name: "BloomServiceKitTests", dependencies: ["BloomServiceKit"]),
+        // Process-heavy: starts real supervisors and fake services; its suites run serialized.
+        .testTarget(
+            name: "BloomSupervisorTests",
+            dependencies: ["BloomSupervisor", "BloomServiceKit", "BloomCLI", "BloomBus"]
+        ),
         .testTarget(
             name: "BloomVectorTests",
             dependencies: ["BloomCore", "BloomChain", "BloomWire"]
