@@ -91,7 +91,7 @@ public actor GossipService {
             throw error
         }
         ensemble.start()
-        logger.debug("gossip service running", metadata: ["mine": "\(configuration.mining.mine)"])
+        logger.debug("gossip service running", metadata: [GossipLogKeys.mine: "\(configuration.mining.mine)"])
         await withTaskGroup(of: Void.self) { group in
             group.addTask { [bus] in
                 for await message in bus.messages { await self.handle(message) }
@@ -157,7 +157,10 @@ public actor GossipService {
                 return
             }
         } catch {
-            logger.warning("undecodable bus message", metadata: ["topic": "\(message.topic)", "error": "\(error)"])
+            logger.warning(
+                "undecodable bus message",
+                metadata: [GossipLogKeys.topic: "\(message.topic)", GossipLogKeys.error: "\(error)"]
+            )
         }
     }
 
@@ -172,10 +175,13 @@ public actor GossipService {
     private func handle(_ event: EnsembleThread.Event) {
         switch event {
         case .sealed(let block):
-            logger.info("bloom sealed", metadata: ["height": "\(block.height)", "nonce": "\(block.nonce)"])
+            logger.info(
+                "bloom sealed",
+                metadata: [GossipLogKeys.height: "\(block.height)", GossipLogKeys.nonce: "\(block.nonce)"]
+            )
             perform(engine.sealed(block))
         case .bloomSkipped(let reason):
-            logger.debug("bloom not sealed", metadata: ["reason": "\(reason)"])
+            logger.debug("bloom not sealed", metadata: [GossipLogKeys.reason: "\(reason)"])
         }
     }
 
@@ -208,7 +214,11 @@ public actor GossipService {
             case .penalise(let peer, let points, let reason):
                 logger.info(
                     "peer penalised",
-                    metadata: ["peer": "\(peer)", "points": "\(points)", "reason": "\(reason)"]
+                    metadata: [
+                        GossipLogKeys.peer: "\(peer)",
+                        GossipLogKeys.points: "\(points)",
+                        GossipLogKeys.reason: "\(reason)",
+                    ]
                 )
                 let order = P2PControl.penalise(
                     peer: PeerID(rawValue: peer.raw),
