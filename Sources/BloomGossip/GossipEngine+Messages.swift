@@ -58,6 +58,7 @@ extension GossipEngine {
         )
         entry.lastReport = (claimed, now)
         peers[peer] = entry
+        phasesSinceIncorporation += 1
         return actions
     }
 

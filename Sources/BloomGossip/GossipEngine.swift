@@ -33,6 +33,9 @@ public struct GossipEngine: Sendable {
     /// Our last seal, announced as BLOOM once its block is the tip.
     public private(set) var pendingSeal: SealedBlock?
     private var lastScorePublish: Double?
+    /// PHASE states accepted since the network view was last mixed into the ensemble: an unchanged view is not
+    /// mixed in again (that would drag the ensemble toward stale phases every second).
+    var phasesSinceIncorporation = 0
 
     /// An engine with no peers.
     public init(configuration: GossipConfiguration) {
@@ -137,7 +140,7 @@ public struct GossipEngine: Sendable {
     // MARK: ticks
 
     /// The 1 s tick (call it more often; early calls do nothing): expiry, the sharing strategy, GETPHASE answers,
-    /// cooperative incorporation while mining, periodic scores.
+    /// cooperative incorporation while mining (when a new PHASE changed the network view), periodic scores.
     /// - Parameters:
     ///   - now: the clock.
     ///   - local: the local ensemble.
@@ -159,9 +162,10 @@ public struct GossipEngine: Sendable {
             let coherence = CoherenceMessage(r: local.r, psi: local.psi)
             actions.append(.send(type: .coherence, payload: Self.encode(coherence), target: .all))
         }
-        if mining && configuration.incorporateWeight > 0 {
+        if mining && configuration.incorporateWeight > 0 && phasesSinceIncorporation > 0 {
             let view = networkView(now: now)
             if !view.phases.isEmpty {
+                phasesSinceIncorporation = 0
                 actions.append(.incorporate(phases: view.phases, weight: configuration.incorporateWeight))
             }
         }

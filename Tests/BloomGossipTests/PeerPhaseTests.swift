@@ -200,6 +200,13 @@ import Testing
         #expect(mix.count == 1)
         #expect(mix.first?.0 == engine.networkView(now: 1).phases)
         #expect(mix.first?.1 == 0.25)
+        // No new PHASE since: the same view is not mixed in again; a new one is.
+        let unchanged = engine.tick(now: 2, local: Self.local, mining: true)
+        #expect(!unchanged.contains { if case .incorporate = $0 { true } else { false } })
+        _ = engine.receive(type: .phase, payload: Fixtures.honestPhase(Fixtures.bunched(63, center: 0.3)),
+                           from: Fixtures.bob, now: 2.5)
+        let changed = engine.tick(now: 3, local: Self.local, mining: true)
+        #expect(changed.contains { if case .incorporate = $0 { true } else { false } })
     }
 
     @Test func coherenceReport_listsLocalNetworkAndPeersAsJSON() throws {
