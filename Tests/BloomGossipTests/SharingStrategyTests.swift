@@ -92,3 +92,42 @@ import Testing
         for second in 0...25 { #expect(sharing.tick(now: Double(second), r: 0.1)?.broadcastCoherence == false) }
     }
 }
+
+@Suite struct PhaseRateInvariantTests {
+    /// Polls the engine every 0.1–0.3 s for a minute, with GETPHASE from three peers at random and r wandering,
+    /// and checks that each peer receives at most one PHASE (broadcast or answer) per second.
+    @Test(arguments: SharingStrategy.allCases)
+    func noPeer_getsMoreThanOnePhasePerSecond(strategy: SharingStrategy) {
+        var generator = RandomInputTests.Generator(state: 42)
+        var engine = GossipEngine(configuration: GossipConfiguration(strategy: strategy))
+        let peers = [Fixtures.alice, Fixtures.bob, Fixtures.carol]
+        for peer in peers { engine.peerConnected(peer, address: nil, now: 0) }
+        var lastPhase: [GossipPeer: Double] = [:]
+        var sent = 0
+        var now = 0.0
+        while now < 60 {
+            now += Double.random(in: 0.1...0.3, using: &generator)
+            for peer in peers where Bool.random(using: &generator) {
+                _ = engine.receive(type: .getPhase, payload: [], from: peer, now: now)
+            }
+            let center = Double.random(in: 0...6, using: &generator)
+            let width = Double.random(in: 0.1...6, using: &generator)
+            let local = EnsembleSnapshot(phases: Fixtures.bunched(63, center: center, width: width))
+            for (type, _, target) in Fixtures.sends(engine.tick(now: now, local: local, mining: false))
+            where type == .phase {
+                let receivers: [GossipPeer]
+                switch target {
+                case .all: receivers = peers
+                case .peer(let peer): receivers = [peer]
+                case .allExcept(let skipped): receivers = peers.filter { $0 != skipped }
+                }
+                for peer in receivers {
+                    if let last = lastPhase[peer] { #expect(now - last >= 1, "\(strategy) \(peer) at \(now)") }
+                    lastPhase[peer] = now
+                    sent += 1
+                }
+            }
+        }
+        #expect(sent > 0)
+    }
+}
