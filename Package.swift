@@ -59,7 +59,6 @@ let package = Package(
             name: "BloomServiceKit",
             dependencies: [
                 "BloomBus",
-                "CZeroMQ",
                 "CBloomSys",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -92,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "bloom-bench",
             dependencies: [
-                "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomSupervisor", "BloomServiceKit",
+                "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomServiceKit", "BloomCLI",
                 "BloomGossip",
             ]
         ),

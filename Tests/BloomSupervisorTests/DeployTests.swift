@@ -17,7 +17,10 @@ import Testing
     /// `systemd-analyze verify` checks the unit's syntax and that ExecStart names an executable, so the check runs
     /// on a copy whose ExecStart points at the bloom-supervisor just built.
     @Test func systemdUnit_passesSystemdAnalyzeVerify() throws {
-        guard let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        guard
+            let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
         else {
             print("SKIPPED: systemd-analyze is not installed; the unit file was not verified")
             return
@@ -41,7 +44,10 @@ import Testing
     }
 
     @Test func containerfile_buildsWithSwiftInstallsLibzmqAndRunsTheSupervisor() throws {
-        let text = try String(contentsOfFile: ServiceDefinitionTests.repository + "/Deploy/Containerfile", encoding: .utf8)
+        let text = try String(
+            contentsOfFile: ServiceDefinitionTests.repository + "/Deploy/Containerfile",
+            encoding: .utf8
+        )
         #expect(text.contains("FROM docker.io/library/swift:"))
         #expect(text.contains("libzmq3-dev") && text.contains("libzmq5"))
         #expect(text.contains("swift build -c release"))
