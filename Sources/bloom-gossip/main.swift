@@ -21,7 +21,9 @@ await ServiceRunner.main(service: BloomGossipModule.serviceName) { context in
     let endpoints = try BusEndpoints(publish: node.busPub, subscribe: node.busSub, control: node.control)
     let bus = try BusClient(
         endpoints: endpoints,
-        sender: SenderID.newBoot(service: .gossip, replica: UInt8(clamping: node.replica)),
+        // One identity per process: the same boot id as the kit's heartbeats (sequence numbers are per topic, and
+        // the two clients publish on different topics).
+        sender: SenderID(service: .gossip, replica: UInt8(clamping: node.replica), bootID: context.link.bootID),
         context: try ZMQContext.make(),
         logger: context.logger
     )
