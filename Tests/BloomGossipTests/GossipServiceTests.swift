@@ -109,6 +109,26 @@ import Testing
         try await harness.stop()
     }
 
+    @Test func netReplicaWithANewBootID_losesItsPeers() async throws {
+        let harness = try await ServiceHarness.start(mining: Self.idle)
+        let replica = Fixtures.alice.replica
+        let net = { (boot: UInt32) in
+            Heartbeat(service: "bloom-net", replica: replica, pid: 10, bootID: boot, state: .ready)
+        }
+        harness.mock.publish(.serviceHeartbeat, net(0x42), as: SenderID(service: .net, replica: replica, bootID: 0x42))
+        harness.fromPeer(Fixtures.alice, .coherence, Fixtures.coherence(r: 0.5, psi: 1))
+        harness.fromPeer(Fixtures.carol, .coherence, Fixtures.coherence(r: 0.5, psi: 1))
+        _ = try await harness.drain(Fixtures.carol)
+        let before = await harness.service.coherenceReport().peers.map(\.id)
+        #expect(before.contains(Fixtures.alice.hex))
+        harness.mock.publish(.serviceHeartbeat, net(0x43), as: SenderID(service: .net, replica: replica, bootID: 0x43))
+        _ = try await harness.drain(Fixtures.carol)
+        let after = await harness.service.coherenceReport().peers.map(\.id)
+        #expect(!after.contains(Fixtures.alice.hex))
+        #expect(after.contains(Fixtures.carol.hex))
+        try await harness.stop()
+    }
+
     @Test func validBloom_givesGossipExpectAndRelay_invalidGivesPenaltyOnly() async throws {
         let harness = try await ServiceHarness.start(mining: Self.idle)
         var invalid = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload)
