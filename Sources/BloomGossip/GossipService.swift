@@ -28,7 +28,8 @@ public struct GossipServiceConfiguration: Sendable {
 /// Heartbeats and the `coherence` query travel through the service kit's link; the executable answers the query
 /// with `coherenceReport()`.
 public actor GossipService {
-    private let bus: BusClient
+    private let bus: any Bus
+    private let joined: @Sendable () async throws -> Void
     private let configuration: GossipServiceConfiguration
     private let clock: @Sendable () -> Double
     private let logger: Logger
@@ -49,9 +50,9 @@ public actor GossipService {
         .serviceHeartbeat,
     ]
 
-    /// A service on `bus` (not started: call `run()`).
+    /// A service on a ZeroMQ bus client (not started: call `run()`); `run()` waits for the client to join.
     /// - Parameters:
-    ///   - bus: a connected client; the service subscribes and waits for it to join.
+    ///   - bus: a connected client.
     ///   - configuration: the settings.
     ///   - clock: monotonic seconds (tests may inject their own).
     ///   - logger: the service logger.
@@ -62,7 +63,32 @@ public actor GossipService {
         clock: @escaping @Sendable () -> Double = GossipService.monotonicSeconds,
         logger: Logger
     ) throws(KuramotoError) {
+        try self.init(
+            bus: bus as any Bus,
+            joined: { try await bus.joined() },
+            configuration: configuration,
+            clock: clock,
+            logger: logger
+        )
+    }
+
+    /// A service on any `Bus` (e.g. the in-memory double).
+    /// - Parameters:
+    ///   - bus: the bus connection.
+    ///   - joined: returns once the bus delivers this connection's subscriptions (nothing to wait for in memory).
+    ///   - configuration: the settings.
+    ///   - clock: monotonic seconds.
+    ///   - logger: the service logger.
+    /// - Throws: `KuramotoError.invalidConfiguration` for unusable miner settings.
+    public init(
+        bus: any Bus,
+        joined: @escaping @Sendable () async throws -> Void,
+        configuration: GossipServiceConfiguration,
+        clock: @escaping @Sendable () -> Double = GossipService.monotonicSeconds,
+        logger: Logger
+    ) throws(KuramotoError) {
         self.bus = bus
+        self.joined = joined
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -80,11 +106,11 @@ public actor GossipService {
     }()
 
     /// Runs until cancelled; then stops the ensemble thread and returns.
-    /// - Throws: `BusError` when the bus cannot be joined (and the service was not cancelled meanwhile).
+    /// - Throws: the `joined` error (`BusError` for a client) when the bus cannot be joined, unless cancelled.
     public func run() async throws {
         for topic in Self.subscriptions { bus.subscribe(topic) }
         do {
-            try await bus.joined()
+            try await joined()
         } catch {
             // A stop request while waiting for the bus is a clean stop, not a failure.
             if Task.isCancelled { return }
