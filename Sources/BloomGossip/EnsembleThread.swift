@@ -53,6 +53,7 @@ public final class EnsembleThread: Sendable {
         var tips: [TipUpdate] = []
         var mixes: [(phases: [Double], weight: Double)] = []
         var stopRequested = false
+        var started = false
         var status: EnsembleStatus
     }
 
@@ -90,8 +91,13 @@ public final class EnsembleThread: Sendable {
         self.onEvent = onEvent
     }
 
-    /// Starts the thread. Call once.
+    /// Starts the thread; later calls do nothing.
     public func start() {
+        let first = shared.withLock { state -> Bool in
+            defer { state.started = true }
+            return !state.started
+        }
+        guard first else { return }
         let thread = Thread { [self] in self.loop() }
         thread.name = "bloom-gossip.ensemble"
         thread.start()
@@ -110,10 +116,13 @@ public final class EnsembleThread: Sendable {
     /// The latest published status.
     public var status: EnsembleStatus { shared.withLock { $0.status } }
 
-    /// Asks the thread to stop and waits until it has.
+    /// Asks the thread to stop and waits until it has; returns at once if it never started. Call once.
     public func stopAndWait() {
-        shared.withLock { $0.stopRequested = true }
-        finished.wait()
+        let running = shared.withLock { state -> Bool in
+            state.stopRequested = true
+            return state.started
+        }
+        if running { finished.wait() }
     }
 
     private func loop() {

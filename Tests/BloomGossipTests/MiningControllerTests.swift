@@ -132,6 +132,13 @@ import Testing
         #expect(status.rounds > 0)
     }
 
+    @Test func thread_neverStarted_stopsAtOnce() throws {
+        let controller = try MiningController(configuration: Fixtures.miningConfiguration())
+        let thread = EnsembleThread(controller: controller, clock: { 0 }, onEvent: { _ in })
+        thread.stopAndWait()
+        #expect(thread.status.rounds == 0)
+    }
+
     @Test func thread_newTipPosted_isMinedOn() async throws {
         let controller = try MiningController(configuration: Fixtures.miningConfiguration())
         let (stream, continuation) = AsyncStream<EnsembleThread.Event>.makeStream()
