@@ -16,6 +16,9 @@ let package = Package(
         .executable(name: "bloom-supervisor", targets: ["bloom-supervisor"]),
         .executable(name: "bloom", targets: ["bloom"]),
         .executable(name: "bloom-bench", targets: ["bloom-bench"]),
+        // gossip helper products
+        .library(name: "BloomGossip", targets: ["BloomGossip"]),
+        .executable(name: "bloom-gossip", targets: ["bloom-gossip"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -89,6 +92,7 @@ let package = Package(
             name: "bloom-bench",
             dependencies: [
                 "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomServiceKit", "BloomCLI",
+                "BloomGossip",
             ]
         ),
         .testTarget(name: "BloomCoreTests", dependencies: ["BloomCore"]),
@@ -108,5 +112,34 @@ let package = Package(
             name: "BloomVectorTests",
             dependencies: ["BloomCore", "BloomChain", "BloomWire"]
         ),
+        // ===== BEGIN gossip helper targets (merge by hand) =====
+        // bloom-gossip's logic: sharing strategy, peer phase table, consistency scores, BLOOM handling, the
+        // mining controller and its dedicated ensemble thread (pure state machines), and `GossipService`, which
+        // wires them to the bus.
+        .target(
+            name: "BloomGossip",
+            dependencies: [
+                "BloomCore",
+                "BloomWire",
+                "BloomBus",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Thin main: flags via BloomServiceKit, the bus client, GossipService under a ServiceGroup.
+        .executableTarget(
+            name: "bloom-gossip",
+            dependencies: [
+                "BloomGossip",
+                "BloomBus",
+                "BloomCore",
+                "BloomServiceKit",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "BloomGossipTests", dependencies: ["BloomGossip", "BloomCore", "BloomWire", "BloomBus"]),
+        // Starts the real bloom-gossip binary against a mock bus; serialized, process-heavy.
+        .testTarget(name: "BloomGossipProcessTests", dependencies: ["BloomGossip", "BloomBus", "BloomCore"]),
+        // ===== END gossip helper targets =====
     ]
 )

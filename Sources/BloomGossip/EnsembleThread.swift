@@ -1,0 +1,212 @@
+import BloomCore
+import Foundation
+import Synchronization
+
+/// What the ensemble thread publishes for the rest of the service.
+public struct EnsembleStatus: Equatable, Sendable {
+    /// The local ensemble at the last published round.
+    public var snapshot: EnsembleSnapshot
+    /// Whether blooms are sealed (`--mine` and a tip).
+    public var mining: Bool
+    /// Rounds run so far.
+    public var rounds: Int
+    /// Nonce attempts begun so far.
+    public var attempts: Int
+    /// Attempts begun per second over the last measured second.
+    public var attemptsPerSecond: Double
+    /// Rounds per second over the last measured second.
+    public var roundsPerSecond: Double
+
+    /// A status with every field given.
+    public init(
+        snapshot: EnsembleSnapshot,
+        mining: Bool,
+        rounds: Int,
+        attempts: Int,
+        attemptsPerSecond: Double,
+        roundsPerSecond: Double
+    ) {
+        self.snapshot = snapshot
+        self.mining = mining
+        self.rounds = rounds
+        self.attempts = attempts
+        self.attemptsPerSecond = attemptsPerSecond
+        self.roundsPerSecond = roundsPerSecond
+    }
+}
+
+/// Runs a `MiningController` on its own thread, never on the cooperative pool (DESIGN.md: the pool is two threads
+/// here, and the ensemble is CPU-bound): at full speed while mining, paced to `idleRoundsPerSecond` otherwise.
+///
+/// Other threads talk to it through a mutex-guarded mailbox (new tip, phases to incorporate, stop) and read the
+/// published `EnsembleStatus`; seals are handed to `onEvent` from the ensemble thread.
+public final class EnsembleThread: Sendable {
+    /// What the ensemble thread reports.
+    public enum Event: Sendable {
+        /// A bloom sealed a block.
+        case sealed(SealedBlock)
+        /// A bloom was not sealed.
+        case bloomSkipped(SealSkip)
+    }
+
+    private struct Shared: Sendable {
+        var tips: [TipUpdate] = []
+        var mixes: [(phases: [Double], weight: Double)] = []
+        var stopRequested = false
+        var started = false
+        var status: EnsembleStatus
+    }
+
+    private let shared: Mutex<Shared>
+    private let controllerBox: Mutex<MiningController?>
+    private let clock: @Sendable () -> Double
+    private let onEvent: @Sendable (Event) -> Void
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// Rounds run between two looks at the mailbox while mining: small enough to react to a tip within
+    /// milliseconds, large enough that the lock costs nothing.
+    static let miningBatch = 16
+
+    /// A thread (not started) around `controller`.
+    /// - Parameters:
+    ///   - controller: the ensemble and miner; owned by the thread from now on.
+    ///   - clock: monotonic seconds, for the seal interval and the rates.
+    ///   - onEvent: called on the ensemble thread for each seal or skipped bloom; keep it short.
+    public init(
+        controller: MiningController,
+        clock: @escaping @Sendable () -> Double,
+        onEvent: @escaping @Sendable (Event) -> Void
+    ) {
+        let status = EnsembleStatus(
+            snapshot: controller.snapshot(),
+            mining: controller.isMining,
+            rounds: 0,
+            attempts: controller.attemptsStarted,
+            attemptsPerSecond: 0,
+            roundsPerSecond: 0
+        )
+        self.shared = Mutex(Shared(status: status))
+        self.controllerBox = Mutex(controller)
+        self.clock = clock
+        self.onEvent = onEvent
+    }
+
+    /// Starts the thread; later calls do nothing.
+    public func start() {
+        let first = shared.withLock { state -> Bool in
+            defer { state.started = true }
+            return !state.started
+        }
+        guard first else { return }
+        let thread = Thread { [self] in self.loop() }
+        thread.name = "bloom-gossip.ensemble"
+        thread.start()
+    }
+
+    /// A new best tip: the miner restarts on it.
+    public func post(tip: TipUpdate) {
+        shared.withLock { $0.tips.append(tip) }
+    }
+
+    /// Phases to mix into the ensemble before its next round.
+    public func post(incorporate phases: [Double], weight: Double) {
+        shared.withLock { $0.mixes.append((phases, weight)) }
+    }
+
+    /// The latest published status.
+    public var status: EnsembleStatus { shared.withLock { $0.status } }
+
+    /// Asks the thread to stop and waits until it has; returns at once if it never started. Call once.
+    public func stopAndWait() {
+        let running = shared.withLock { state -> Bool in
+            state.stopRequested = true
+            return state.started
+        }
+        if running { finished.wait() }
+    }
+
+    private func loop() {
+        // The controller is taken out of its box for the thread's lifetime: only this thread touches it.
+        guard var controller = controllerBox.withLock({ box -> MiningController? in
+            let taken = box
+            box = nil
+            return taken
+        }) else {
+            finished.signal()
+            return
+        }
+        var rate = RateWindow(start: clock(), rounds: 0, attempts: controller.attemptsStarted)
+        // Pacing follows the real monotonic clock: the injected clock is protocol time and may be frozen in tests.
+        let pace = ContinuousClock()
+        var nextIdleRound = pace.now
+        while true {
+            let (tips, mixes, stop) = shared.withLock { state in
+                let taken = (state.tips, state.mixes, state.stopRequested)
+                state.tips.removeAll()
+                state.mixes.removeAll()
+                return taken
+            }
+            if stop { break }
+            for tip in tips { controller.tipChanged(tip) }
+            for mix in mixes { try? controller.incorporate(mix.phases, weight: mix.weight) }
+            let batch = controller.isMining ? Self.miningBatch : 1
+            for _ in 0..<batch {
+                switch controller.step(now: clock()) {
+                case .round: break
+                case .sealed(let block): onEvent(.sealed(block))
+                case .bloomSkipped(let reason): onEvent(.bloomSkipped(reason))
+                }
+            }
+            let now = clock()
+            rate.update(now: now, rounds: controller.roundsRun, attempts: controller.attemptsStarted)
+            let status = EnsembleStatus(
+                snapshot: controller.snapshot(),
+                mining: controller.isMining,
+                rounds: controller.roundsRun,
+                attempts: controller.attemptsStarted,
+                attemptsPerSecond: rate.attemptsPerSecond,
+                roundsPerSecond: rate.roundsPerSecond
+            )
+            shared.withLock { $0.status = status }
+            let paceNow = pace.now
+            if !controller.isMining {
+                // Pace to about idleRoundsPerSecond; after a late round, restart the schedule instead of bursting.
+                let period = 1 / max(1, controller.configuration.idleRoundsPerSecond)
+                nextIdleRound = nextIdleRound.advanced(by: .seconds(period))
+                if nextIdleRound > paceNow {
+                    Thread.sleep(forTimeInterval: (nextIdleRound - paceNow) / .seconds(1))
+                } else {
+                    nextIdleRound = paceNow
+                }
+            } else {
+                nextIdleRound = paceNow
+            }
+        }
+        finished.signal()
+    }
+}
+
+/// Rounds and attempts per second over windows of at least one second.
+struct RateWindow {
+    var start: Double
+    var rounds: Int
+    var attempts: Int
+    var roundsPerSecond = 0.0
+    var attemptsPerSecond = 0.0
+
+    init(start: Double, rounds: Int, attempts: Int) {
+        self.start = start
+        self.rounds = rounds
+        self.attempts = attempts
+    }
+
+    mutating func update(now: Double, rounds newRounds: Int, attempts newAttempts: Int) {
+        let elapsed = now - start
+        guard elapsed >= 1 else { return }
+        roundsPerSecond = Double(newRounds - rounds) / elapsed
+        attemptsPerSecond = Double(newAttempts - attempts) / elapsed
+        start = now
+        rounds = newRounds
+        attempts = newAttempts
+    }
+}

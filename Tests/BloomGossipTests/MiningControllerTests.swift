@@ -1,0 +1,165 @@
+import BloomCore
+import BloomGossip
+import Testing
+
+@Suite struct MiningControllerTests {
+    static let tip = TipUpdate(height: 9, hash: Fixtures.hash(0x11))
+
+    /// Steps until something other than a plain round happens (or the limit).
+    static func runUntilEvent(_ controller: inout MiningController, from start: Double = 0, limit: Int = 20_000)
+        -> (MiningStep, Double)?
+    {
+        for round in 0..<limit {
+            let now = start + Double(round) * 0.001
+            let step = controller.step(now: now)
+            if step != .round { return (step, now) }
+        }
+        return nil
+    }
+
+    @Test func mining_withQuickSettings_sealsACertificateThatVerifies() throws {
+        var controller = try MiningController(configuration: Fixtures.miningConfiguration())
+        controller.tipChanged(Self.tip)
+        #expect(controller.isMining)
+        let (step, _) = try #require(Self.runUntilEvent(&controller))
+        guard case .sealed(let block) = step else {
+            Issue.record("expected a seal, got \(step)")
+            return
+        }
+        #expect(block.certificate.verify() == nil)
+        #expect(block.prevHash == Self.tip.hash)
+        #expect(block.height == Self.tip.height + 1)
+        #expect(block.oscillatorCount == 63)
+        #expect(block.r == block.certificate.rValues.last)
+        #expect(Double(block.r) >= BloomConstants.zC)
+        #expect(block.nonce == KuramotoMiner.nonce(forAttempt: 0))
+        // The certificate round-trips through its wire form.
+        #expect(try ConsensusCertificate(decoding: block.certificate.encoded()) == block.certificate)
+    }
+
+    @Test func withoutMine_orWithoutTip_bloomsAreNotSealed() throws {
+        var idle = try MiningController(configuration: MiningConfiguration(miner: .quick, mine: false))
+        idle.tipChanged(Self.tip)
+        #expect(!idle.isMining)
+        #expect(Self.runUntilEvent(&idle)?.0 == .bloomSkipped(.notMining))
+        var noTip = try MiningController(configuration: Fixtures.miningConfiguration())
+        #expect(!noTip.isMining)
+        #expect(Self.runUntilEvent(&noTip)?.0 == .bloomSkipped(.notMining))
+    }
+
+    @Test func newTip_restartsTheAttemptFromItsSeed() throws {
+        var controller = try MiningController(configuration: Fixtures.miningConfiguration())
+        controller.tipChanged(Self.tip)
+        let initial = controller.snapshot().phases
+        for _ in 0..<50 { _ = controller.step(now: 0) }
+        #expect(controller.snapshot().phases != initial)
+        let attempts = controller.attemptsStarted
+        controller.tipChanged(TipUpdate(height: 10, hash: Fixtures.hash(0x12)))
+        #expect(controller.snapshot().phases == initial)
+        #expect(controller.miner.attempt == 0)
+        #expect(controller.attemptsStarted == attempts + 1)
+        // The same tip again changes nothing.
+        _ = controller.step(now: 0)
+        let moved = controller.snapshot().phases
+        controller.tipChanged(TipUpdate(height: 10, hash: Fixtures.hash(0x12)))
+        #expect(controller.snapshot().phases == moved)
+    }
+
+    @Test func oneSealPerTip_andTheMinimumIntervalBetweenSeals() throws {
+        var controller = try MiningController(configuration: Fixtures.miningConfiguration(minBlockInterval: 60))
+        controller.tipChanged(Self.tip)
+        let (first, sealedAt) = try #require(Self.runUntilEvent(&controller))
+        guard case .sealed = first else {
+            Issue.record("expected a seal, got \(first)")
+            return
+        }
+        // The ensemble keeps running on the same tip; its next bloom is not sealed again.
+        let (again, _) = try #require(Self.runUntilEvent(&controller, from: sealedAt))
+        #expect(again == .bloomSkipped(.alreadySealedThisTip))
+        // A new tip within the interval: the bloom is held back.
+        controller.tipChanged(TipUpdate(height: 10, hash: Fixtures.hash(0x12)))
+        let (tooSoon, _) = try #require(Self.runUntilEvent(&controller, from: sealedAt + 1, limit: 20_000))
+        guard case .bloomSkipped(.tooSoon(let remaining)) = tooSoon else {
+            Issue.record("expected tooSoon, got \(tooSoon)")
+            return
+        }
+        #expect(remaining > 0 && remaining <= 60)
+        // After the interval, a new tip seals again.
+        controller.tipChanged(TipUpdate(height: 11, hash: Fixtures.hash(0x13)))
+        let (later, _) = try #require(Self.runUntilEvent(&controller, from: sealedAt + 61))
+        guard case .sealed(let block) = later else {
+            Issue.record("expected a seal, got \(later)")
+            return
+        }
+        #expect(block.height == 12)
+    }
+
+    @Test func incorporate_movesTheEnsembleTowardThePeerPhases() throws {
+        var controller = try MiningController(configuration: Fixtures.miningConfiguration())
+        let local = controller.snapshot().phases
+        let peer = Fixtures.bunched(63)
+        try controller.incorporate(peer, weight: 0.1)
+        let expected = try PhaseMixing.incorporatePeerPhases(local: local, peer: peer, weight: 0.1)
+        #expect(controller.snapshot().phases == expected)
+        #expect(throws: PhaseMixingError.self) { try controller.incorporate(peer, weight: 1.5) }
+    }
+}
+
+@Suite(.serialized) struct EnsembleThreadTests {
+    @Test func thread_mining_deliversASealAndPublishesStatus_thenStops() async throws {
+        var controller = try MiningController(configuration: Fixtures.miningConfiguration())
+        controller.tipChanged(TipUpdate(height: 1, hash: Fixtures.hash(0x21)))
+        let (stream, continuation) = AsyncStream<EnsembleThread.Event>.makeStream()
+        let start = ContinuousClock.now
+        let thread = EnsembleThread(
+            controller: controller,
+            clock: { (ContinuousClock.now - start) / .seconds(1) },
+            onEvent: { continuation.yield($0) }
+        )
+        thread.start()
+        var sealed: SealedBlock?
+        for await event in stream {
+            if case .sealed(let block) = event {
+                sealed = block
+                break
+            }
+        }
+        let status = thread.status
+        thread.stopAndWait()
+        let block = try #require(sealed)
+        #expect(block.certificate.verify() == nil)
+        #expect(status.mining)
+        #expect(status.rounds > 0)
+    }
+
+    @Test func thread_neverStarted_stopsAtOnce() throws {
+        let controller = try MiningController(configuration: Fixtures.miningConfiguration())
+        let thread = EnsembleThread(controller: controller, clock: { 0 }, onEvent: { _ in })
+        thread.stopAndWait()
+        #expect(thread.status.rounds == 0)
+    }
+
+    @Test func thread_newTipPosted_isMinedOn() async throws {
+        let controller = try MiningController(configuration: Fixtures.miningConfiguration())
+        let (stream, continuation) = AsyncStream<EnsembleThread.Event>.makeStream()
+        let start = ContinuousClock.now
+        let thread = EnsembleThread(
+            controller: controller,
+            clock: { (ContinuousClock.now - start) / .seconds(1) },
+            onEvent: { continuation.yield($0) }
+        )
+        thread.start()
+        let tip = TipUpdate(height: 7, hash: Fixtures.hash(0x31))
+        thread.post(tip: tip)
+        var sealed: SealedBlock?
+        for await event in stream {
+            if case .sealed(let block) = event {
+                sealed = block
+                break
+            }
+        }
+        thread.stopAndWait()
+        #expect(sealed?.prevHash == tip.hash)
+        #expect(sealed?.height == 8)
+    }
+}
