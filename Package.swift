@@ -11,10 +11,16 @@ let package = Package(
         .library(name: "BloomWire", targets: ["BloomWire"]),
         .library(name: "BloomBus", targets: ["BloomBus"]),
         .executable(name: "bloom-bench", targets: ["bloom-bench"]),
+        // --- BloomNet (net helper): begin ---
+        .library(name: "BloomNet", targets: ["BloomNet"]),
+        // --- BloomNet (net helper): end ---
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // --- BloomNet (net helper): begin ---
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // --- BloomNet (net helper): end ---
     ],
     targets: [
         // libzmq's C API (Debian: libzmq3-dev). Only BloomBus imports it.
@@ -53,5 +59,20 @@ let package = Package(
             name: "BloomVectorTests",
             dependencies: ["BloomCore", "BloomChain", "BloomWire"]
         ),
+        // --- BloomNet (net helper): begin ---
+        // Peer connections: the per-connection state machine, the ban list and the SwiftNIO transport.
+        .target(
+            name: "BloomNet",
+            dependencies: [
+                "BloomCore",
+                "BloomWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Real TCP on loopback: its suites run serialized.
+        .testTarget(name: "BloomNetTests", dependencies: ["BloomNet", "BloomWire", "BloomCore"]),
+        // --- BloomNet (net helper): end ---
     ]
 )
