@@ -72,7 +72,16 @@ let package = Package(
             ]
         ),
         // Real TCP on loopback: its suites run serialized.
-        .testTarget(name: "BloomNetTests", dependencies: ["BloomNet", "BloomWire", "BloomCore"]),
+        .testTarget(
+            name: "BloomNetTests",
+            dependencies: [
+                "BloomNet",
+                "BloomWire",
+                "BloomCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // --- BloomNet (net helper): end ---
     ]
 )
