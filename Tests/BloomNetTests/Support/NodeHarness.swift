@@ -92,7 +92,11 @@ final class NodeHarness {
         self.port = try node.start().wait()
     }
 
+    private var stopped = false
+
     func stop() {
+        guard !stopped else { return }
+        stopped = true
         try? node.shutdown().wait()
         try? group.syncShutdownGracefully()
     }
