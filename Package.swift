@@ -66,6 +66,7 @@ let package = Package(
             dependencies: [
                 "BloomCore",
                 "BloomWire",
+                "BloomBus",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,6 +79,7 @@ let package = Package(
                 "BloomNet",
                 "BloomWire",
                 "BloomCore",
+                "BloomBus",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

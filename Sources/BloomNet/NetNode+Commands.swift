@@ -1,4 +1,5 @@
 import BloomWire
+import Foundation
 import NIOCore
 
 extension NetNode {
@@ -36,21 +37,21 @@ extension NetNode {
         }
     }
 
-    /// `p2p.ctl ban`: bans the peer's IP for the ban time and drops every connection from it.
-    public func ban(_ id: NetPeerID, reason: String) {
+    /// `p2p.ctl ban`: bans the peer's IP (for `duration` seconds, default the ban time) and drops every
+    /// connection from it.
+    public func ban(_ id: NetPeerID, duration: Double? = nil, reason: String) {
         loop.execute {
             guard let entry = self.peers[id] else { return }
-            let host = entry.remote.host
-            self.close(entry, .banned)
-            for other in self.peers.values where other.remote.host == host { self.close(other, .banned) }
+            self.ban(ip: entry.remote.host, duration: duration, reason: reason)
         }
     }
 
-    /// Bans an IP directly (operator action), dropping its connections.
-    public func ban(ip: String, reason: String) {
+    /// Bans an IP directly (operator action, or `p2p.ctl ban` by IP), dropping its connections.
+    public func ban(ip: String, duration: Double? = nil, reason: String) {
         loop.execute {
             do {
-                try self.bans.ban(ip, duration: self.configuration.banTime, reason: reason, now: self.clock.wall())
+                let seconds = duration ?? self.configuration.banTime
+                try self.bans.ban(ip, duration: seconds, reason: reason, now: self.clock.wall())
             } catch {
                 self.logger.error("ban list not saved", metadata: [NetLogKeys.error: "\(error)"])
             }
@@ -95,6 +96,15 @@ extension NetNode {
             self.peers.values.filter { $0.announced && !$0.connection.isClosed }
                 .sorted { $0.id < $1.id }
                 .map(\.snapshot)
+        }
+    }
+
+    /// The `peers` query's answer: `{"peers": [...]}` as JSON bytes.
+    public func peersJSON() -> EventLoopFuture<[UInt8]> {
+        peerSnapshots().flatMapThrowing { peers in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return Array(try encoder.encode(["peers": peers]))
         }
     }
 

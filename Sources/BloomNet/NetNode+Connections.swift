@@ -130,7 +130,8 @@ extension NetNode {
 
     private func closeChannel(_ entry: PeerEntry, _ reason: DisconnectReason) {
         if entry.closeReason == nil { entry.closeReason = reason }
-        if reason.bans {
+        // `.banned` closes follow a ban already recorded (with its own duration); misbehaviour bans here.
+        if case .misbehaviour = reason {
             do {
                 try bans.ban(entry.remote.host, duration: configuration.banTime, reason: "\(reason)", now: clock.wall())
             } catch {
