@@ -49,7 +49,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "bloom-bench",
-            dependencies: ["BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ"]
+            // "BloomNet" + NIOPosix: added by the net helper for NetBenchmarks.swift.
+            dependencies: [
+                "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomNet",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "BloomCoreTests", dependencies: ["BloomCore"]),
         .testTarget(name: "BloomChainTests", dependencies: ["BloomChain", "BloomCore"]),

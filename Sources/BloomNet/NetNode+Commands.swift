@@ -16,8 +16,8 @@ extension NetNode {
             }
             for entry in entries where entry.connection.isEstablished {
                 self.perform(entry.connection.send(type: type, payload: payload, now: now), for: entry)
-                self.flush(entry.id)
             }
+            self.scheduleFlush()
         }
     }
 

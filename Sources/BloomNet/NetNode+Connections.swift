@@ -70,6 +70,17 @@ extension NetNode {
         entry.channel.flush()
     }
 
+    /// Flushes every peer with pending writes once the tasks queued so far have run: a burst of `p2p.out` sends
+    /// costs one socket write per peer, not one per frame.
+    func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        loop.execute {
+            self.flushScheduled = false
+            for entry in self.peers.values where entry.needsFlush { self.flush(entry.id) }
+        }
+    }
+
     func writabilityChanged(_ id: NetPeerID, writable: Bool) {
         guard peers[id] != nil else { return }
         sink.handle(.flow(id, open: writable))

@@ -24,6 +24,8 @@ public final class NetNode: @unchecked Sendable {
     var tickTask: RepeatedTask?
     var localHeight: UInt32
     var stopping = false
+    /// A flush of all peers is queued on the loop.
+    var flushScheduled = false
     /// Addresses to keep connected (`--connect`, `p2p.ctl connect`), with their redial state.
     var candidates: [PeerEndpoint: DialState] = [:]
     /// Addresses being dialled now.
