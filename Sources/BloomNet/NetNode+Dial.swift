@@ -8,7 +8,7 @@ extension NetNode {
     func maintainOutbound(now: Double) {
         guard !stopping, serverChannel != nil else { return }
         let outbound = peers.values.filter { $0.connection.direction == .outbound && !$0.connection.isClosed }
-        var free = configuration.outboundTarget - outbound.count - dialling.count
+        let free = configuration.outboundTarget - outbound.count - dialling.count
         guard free > 0 else { return }
         let connected = Set(peers.values.map(\.address))
         var groups = Set(outbound.compactMap { $0.dialled?.group })
@@ -19,30 +19,13 @@ extension NetNode {
                 && !dialling.contains(endpoint) && !selfAddresses.contains(endpoint)
                 && !bans.isBanned(endpoint.host, now: wall)
         }.keys.sorted()
-        // Diverse first; same-/16 candidates only when nothing else is available.
-        var chosen: [PeerEndpoint] = []
-        for endpoint in due where free > 0 && (endpoint.isLoopback || !groups.contains(endpoint.group)) {
-            chosen.append(endpoint)
-            groups.insert(endpoint.group)
-            free -= 1
-        }
-        for endpoint in due where free > 0 && !chosen.contains(endpoint) {
-            chosen.append(endpoint)
-            free -= 1
-        }
+        let chosen = OutboundPlanner.choose(due: due, usedGroups: groups, free: free)
         for endpoint in chosen { dial(endpoint, now: now) }
     }
 
     /// Replicas split the candidates by address, so no address is dialled by two of them.
     func ownsCandidate(_ endpoint: PeerEndpoint) -> Bool {
-        let count = max(1, configuration.replicaCount)
-        guard count > 1 else { return true }
-        // FNV-1a: stable across processes (Swift's Hasher is seeded per process).
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in endpoint.description.utf8 {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return Int(hash % UInt64(count)) == Int(configuration.replica) % count
+        OutboundPlanner.owns(endpoint, replica: Int(configuration.replica), count: configuration.replicaCount)
     }
 
     private func dial(_ endpoint: PeerEndpoint, now: Double) {
