@@ -60,7 +60,10 @@ public final class BusClient: Sendable {
         let loop = try SocketLoop(
             sockets: [pub, sub],
             handler: handler,
-            configuration: .init(name: "bus.\(sender.service.name)", maxQueuedCommands: configuration.maxQueuedPublishes)
+            configuration: .init(
+                name: "bus.\(sender.service.name)",
+                maxQueuedCommands: configuration.maxQueuedPublishes
+            )
         )
         shared.setWaker { [weak loop] in loop?.wake() }
         self.sender = sender
@@ -85,7 +88,16 @@ public final class BusClient: Sendable {
         requestID: UInt64 = 0
     ) -> Bool {
         loop.submit(
-            .publish(OutgoingBusMessage(topic: topic, kind: kind, flags: flags, peerID: peerID, requestID: requestID, payload: payload))
+            .publish(
+                OutgoingBusMessage(
+                    topic: topic,
+                    kind: kind,
+                    flags: flags,
+                    peerID: peerID,
+                    requestID: requestID,
+                    payload: payload
+                )
+            )
         )
     }
 

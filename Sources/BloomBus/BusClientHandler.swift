@@ -215,4 +215,3 @@ final class BusClientHandler: SocketLoopHandler {
         continuation.finish()
     }
 }
-

@@ -174,7 +174,9 @@ final class ForwarderHandler: SocketLoopHandler {
     }
 
     /// Moves up to ``burst`` whole messages; returns how many.
-    private func forward(from source: UnsafeMutableRawPointer, to destination: UnsafeMutableRawPointer, tapping: Bool) -> Int {
+    private func forward(from source: UnsafeMutableRawPointer, to destination: UnsafeMutableRawPointer, tapping: Bool)
+        -> Int
+    {
         var moved = 0
         while moved < Self.burst {
             if buffer.receive(from: source, nonBlocking: true) != 0 { break }

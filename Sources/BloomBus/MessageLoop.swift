@@ -141,17 +141,26 @@ final class MessageLoopHandler: SocketLoopHandler {
         case .send(let index, let frames):
             guard sockets.indices.contains(index) else {
                 counters.sendFailures.add(1, ordering: .relaxed)
-                logger.debug("send to unknown socket", metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)"])
+                logger.debug(
+                    "send to unknown socket",
+                    metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)"]
+                )
                 return
             }
             do {
                 if try !sockets[index].send(frames, nonBlocking: true) {
                     counters.sendFailures.add(1, ordering: .relaxed)
-                    logger.debug("send would block", metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)"])
+                    logger.debug(
+                        "send would block",
+                        metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)"]
+                    )
                 }
             } catch {
                 counters.sendFailures.add(1, ordering: .relaxed)
-                logger.debug("send failed", metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)", BusLogKeys.error: "\(error)"])
+                logger.debug(
+                    "send failed",
+                    metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)", BusLogKeys.error: "\(error)"]
+                )
             }
         case .access(let index, let body):
             if sockets.indices.contains(index) { body(sockets[index]) }

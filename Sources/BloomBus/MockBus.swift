@@ -161,7 +161,15 @@ public final class MockBus: Sendable {
         peerID: PeerID? = nil,
         requestID: UInt64 = 0
     ) -> Bool {
-        publish(topic, payload: value.encoded(), as: sender, kind: kind, flags: flags, peerID: peerID, requestID: requestID)
+        publish(
+            topic,
+            payload: value.encoded(),
+            as: sender,
+            kind: kind,
+            flags: flags,
+            peerID: peerID,
+            requestID: requestID
+        )
     }
 
     /// Stops the forwarder; pending `next` calls fail with ``MockBusError/stopped``.

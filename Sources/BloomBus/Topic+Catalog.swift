@@ -52,7 +52,8 @@ extension Topic {
 
     // MARK: bloom-gossip → any
 
-    /// `gossip.sealed`: a local bloom certificate for bloom-sync to build, store and announce a block (``GossipSealed``).
+    /// `gossip.sealed`: a local bloom certificate for bloom-sync to build, store and announce a block
+    /// (``GossipSealed``).
     public static let gossipSealed = Topic("gossip.sealed")
     /// `gossip.expect`: a peer announced a valid BLOOM; fetch its block (``GossipExpect``).
     public static let gossipExpect = Topic("gossip.expect")
