@@ -67,10 +67,18 @@ public final class NetBusBridge: NetEventSink {
         }
     }
 
-    /// Applies bus messages to `node` until the bus stops.
+    /// Starts ``run(node:)`` on the node's event loop (not on the cooperative pool) and returns its task.
+    public func start(node: NetNode) -> Task<Void, Never> {
+        Task(executorPreference: EventLoopTaskExecutor(loop: node.eventLoop)) {
+            await self.run(node: node)
+        }
+    }
+
+    /// Applies bus messages to `node` until the bus stops or the task is cancelled.
     public func run(node: NetNode) async {
         var boots = BootTracker(own: bus.sender)
         for await message in bus.messages {
+            if Task.isCancelled { return }
             apply(message, to: node, boots: &boots)
         }
     }

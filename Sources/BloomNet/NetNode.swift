@@ -69,6 +69,9 @@ public final class NetNode: @unchecked Sendable {
         }
     }
 
+    /// The loop every connection of this node runs on.
+    public var eventLoop: EventLoop { loop }
+
     /// The port the listener is bound to (useful when the configuration asked for 0), nil before ``start()``.
     public var listeningPort: Int? {
         serverChannel?.localAddress?.port

@@ -19,7 +19,7 @@ struct NetService: Service {
         logger.info("bloom-net up", metadata: ["bloom.port": "\(port)"])
         let bridge = self.bridge
         let node = self.node
-        let consumer = Task { await bridge.run(node: node) }
+        let consumer = bridge.start(node: node)
         try? await gracefulShutdown()
         consumer.cancel()
         try? await node.shutdown().get()

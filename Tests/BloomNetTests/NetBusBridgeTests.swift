@@ -33,7 +33,7 @@ struct NetBusBridgeTests {
             node = NetNode(configuration: configuration, eventLoop: group.next(), sink: bridge)
             port = try node.start().wait()
             let (bridge, node) = (bridge, node)
-            runner = Task { await bridge.run(node: node) }
+            runner = bridge.start(node: node)
         }
 
         deinit {
