@@ -108,16 +108,29 @@ public final class NetNode: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting, closes every peer (queued frames are flushed first: NIO writes what it holds before the
-    /// close), and stops the timers.
-    public func shutdown() -> EventLoopFuture<Void> {
+    /// Stops accepting and the timers, lets each peer's queued frames reach its socket (at most
+    /// `drainTimeout` seconds: a peer that does not read must not hold up the exit), then closes every peer.
+    /// Call once, before shutting the event loop group down.
+    public func shutdown(drainTimeout: Double = 2) -> EventLoopFuture<Void> {
         loop.flatSubmit {
             self.stopping = true
             self.tickTask?.cancel()
             let server = self.serverChannel?.close() ?? self.loop.makeSucceededVoidFuture()
             let closes = self.peers.values.map { entry -> EventLoopFuture<Void> in
-                self.close(entry, .shutdown)
-                return entry.channel.closeFuture
+                // Stop reading from the peer; the channel stays open until its queue is written.
+                _ = entry.connection.disconnect(.shutdown)
+                if entry.closeReason == nil { entry.closeReason = .shutdown }
+                let channel = entry.channel
+                // An empty write completes once everything queued before it has been written.
+                let drained = channel.writeAndFlush(channel.allocator.buffer(capacity: 0))
+                let deadline = self.loop.scheduleTask(in: .nanoseconds(Int64(drainTimeout * 1e9))) {
+                    channel.close(promise: nil)
+                }
+                drained.whenComplete { _ in
+                    deadline.cancel()
+                    channel.close(promise: nil)
+                }
+                return channel.closeFuture
             }
             return server.recover { _ in }.and(EventLoopFuture.andAllComplete(closes, on: self.loop)).map { _ in }
         }

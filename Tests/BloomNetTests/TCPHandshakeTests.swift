@@ -101,3 +101,21 @@ struct TCPHandshakeTests {
         #expect(count == 2)
     }
 }
+
+@Suite("bloom-net over TCP: shutdown", .serialized)
+struct TCPShutdownTests {
+    @Test("shutdown: frames queued for a peer reach it before the close")
+    func shutdown_flushesQueuedFrames() throws {
+        let node = try NodeHarness(host: "127.0.1.8")
+        let (peer, id) = try #require(try node.handshakenPeer(from: "127.0.2.8", port: 9_008))
+        let payload = [UInt8](repeating: 9, count: 60_000)
+        for _ in 0..<40 { node.node.send(type: .tx, payload: payload, to: .one(id)) }
+        node.node.send(type: .getPhase, payload: [], to: .one(id))
+        // Nothing has been read yet: most of the 2.4 MB is still queued in the node when it shuts down.
+        let stopped = node.node.shutdown()
+        let frames = peer.readFrames(until: .getPhase)
+        #expect(frames?.count == 41)
+        #expect(peer.waitForClose())
+        try stopped.wait()
+    }
+}
