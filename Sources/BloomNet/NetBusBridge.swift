@@ -111,7 +111,10 @@ public final class NetBusBridge: NetEventSink {
                 break
             }
         } catch {
-            logger.warning("malformed bus message", metadata: ["bloom.topic": "\(message.topic)", "bloom.error": "\(error)"])
+            logger.warning(
+                "malformed bus message",
+                metadata: ["bloom.topic": "\(message.topic)", "bloom.error": "\(error)"]
+            )
         }
     }
 

@@ -42,8 +42,13 @@ extension NetNode {
         )
         peers[id] = entry
         if let dialled { candidates[dialled]?.delay = configuration.redialDelay }
-        logger.debug("connected", metadata: [NetLogKeys.peer: "\(id)", NetLogKeys.address: "\(remote)",
-                                             NetLogKeys.direction: "\(direction.rawValue)"])
+        logger.debug(
+            "connected",
+            metadata: [
+                NetLogKeys.peer: "\(id)", NetLogKeys.address: "\(remote)",
+                NetLogKeys.direction: "\(direction.rawValue)",
+            ]
+        )
         perform(entry.connection.start(now: now), for: entry)
         flush(id)
         return id
@@ -95,8 +100,13 @@ extension NetNode {
     func channelInactive(_ id: NetPeerID) {
         guard let entry = peers.removeValue(forKey: id) else { return }
         let reason = entry.closeReason ?? .closedByPeer
-        logger.info("disconnected", metadata: [NetLogKeys.peer: "\(id)", NetLogKeys.address: "\(entry.address)",
-                                               NetLogKeys.reason: "\(reason)"])
+        logger.info(
+            "disconnected",
+            metadata: [
+                NetLogKeys.peer: "\(id)", NetLogKeys.address: "\(entry.address)",
+                NetLogKeys.reason: "\(reason)",
+            ]
+        )
         if let dialled = entry.dialled, candidates[dialled] != nil {
             scheduleRedial(dialled, now: clock.monotonic())
         }
@@ -121,8 +131,13 @@ extension NetNode {
             case .deliver(let frame):
                 sink.handle(.message(entry.id, frame))
             case .penalised(let points, let reason):
-                logger.info("penalised", metadata: [NetLogKeys.peer: "\(entry.id)", NetLogKeys.reason: "\(reason)",
-                                                    NetLogKeys.points: "\(points)"])
+                logger.info(
+                    "penalised",
+                    metadata: [
+                        NetLogKeys.peer: "\(entry.id)", NetLogKeys.reason: "\(reason)",
+                        NetLogKeys.points: "\(points)",
+                    ]
+                )
             case .ignored(let why):
                 logger.trace("ignored", metadata: [NetLogKeys.peer: "\(entry.id)", NetLogKeys.reason: "\(why)"])
             case .notSent(let why):
@@ -148,8 +163,13 @@ extension NetNode {
             } catch {
                 logger.error("ban list not saved", metadata: [NetLogKeys.error: "\(error)"])
             }
-            logger.notice("banned", metadata: [NetLogKeys.address: "\(entry.remote.host)",
-                                               NetLogKeys.reason: "\(reason)"])
+            logger.notice(
+                "banned",
+                metadata: [
+                    NetLogKeys.address: "\(entry.remote.host)",
+                    NetLogKeys.reason: "\(reason)",
+                ]
+            )
         }
         if entry.needsFlush {
             entry.needsFlush = false
@@ -203,9 +223,11 @@ extension NetNode {
         if entry.announced {
             sink.handle(.connected(entry.snapshot, version: version))
         }
-        guard let other = peers.values.first(where: {
-            $0 !== entry && !$0.connection.isClosed && $0.listenAddress == address
-        }) else { return }
+        guard
+            let other = peers.values.first(where: {
+                $0 !== entry && !$0.connection.isClosed && $0.listenAddress == address
+            })
+        else { return }
         // Mutual dial: keep the connection started by the lower (ip, port), so both ends keep the same one.
         let loser: PeerEntry
         if entry.connection.direction != other.connection.direction {

@@ -51,8 +51,13 @@ extension NetNode {
         }
         bootstrap.connect(host: endpoint.host, port: endpoint.port).whenFailure { error in
             self.dialling.remove(endpoint)
-            self.logger.debug("dial failed", metadata: [NetLogKeys.address: "\(endpoint)",
-                                                        NetLogKeys.error: "\(error)"])
+            self.logger.debug(
+                "dial failed",
+                metadata: [
+                    NetLogKeys.address: "\(endpoint)",
+                    NetLogKeys.error: "\(error)",
+                ]
+            )
             self.scheduleRedial(endpoint, now: self.clock.monotonic())
         }
     }

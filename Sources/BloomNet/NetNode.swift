@@ -103,7 +103,10 @@ public final class NetNode: @unchecked Sendable {
                 delay: .nanoseconds(Int64(self.configuration.tickInterval * 1e9))
             ) { _ in self.tick() }
             let port = channel.localAddress?.port ?? self.configuration.port
-            self.logger.info("listening", metadata: ["bloom.port": "\(port)", "bloom.replica": "\(self.configuration.replica)"])
+            self.logger.info(
+                "listening",
+                metadata: ["bloom.port": "\(port)", "bloom.replica": "\(self.configuration.replica)"]
+            )
             return self.loop.makeSucceededFuture(port)
         }
     }

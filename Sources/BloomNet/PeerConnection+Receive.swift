@@ -49,7 +49,11 @@ extension PeerConnection {
         actions.append(.deliver(frame))
     }
 
-    private mutating func receivedVersion(_ version: VersionMessage, now: Double, into actions: inout [ConnectionAction]) {
+    private mutating func receivedVersion(
+        _ version: VersionMessage,
+        now: Double,
+        into actions: inout [ConnectionAction]
+    ) {
         guard peerVersion == nil else {
             // A second VERSION is ignored: no VERACK, no point (§2.5 item 1).
             actions.append(.ignored("second VERSION"))

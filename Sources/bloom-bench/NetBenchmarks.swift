@@ -85,7 +85,8 @@ private enum NetBench {
         try peer.handshake(listenPort: 9_777)
         guard let id = sink.waitConnected("127.0.77.2:9777") else { throw BenchError("no handshake") }
         let payload = [UInt8](repeating: 0x42, count: 230)
-        let frame: [UInt8] = [MessageType.tx.rawValue, UInt8(payload.count & 0xFF), UInt8(payload.count >> 8)] + payload
+        let frame: [UInt8] =
+            [MessageType.tx.rawValue, UInt8(payload.count & 0xFF), UInt8(payload.count >> 8)] + payload
         let batch = Array([[UInt8]](repeating: frame, count: 256).joined())
 
         let inStart = now()

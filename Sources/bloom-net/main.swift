@@ -28,7 +28,12 @@ await ServiceRunner.main(service: "bloom-net") { context in
 
     let endpoints = try BusEndpoints(publish: settings.busPub, subscribe: settings.busSub, control: settings.control)
     let sender = SenderID(service: .net, replica: configuration.replica, bootID: configuration.bootID)
-    let bus = try BusClient(endpoints: endpoints, sender: sender, context: try ZMQContext.make(), logger: context.logger)
+    let bus = try BusClient(
+        endpoints: endpoints,
+        sender: sender,
+        context: try ZMQContext.make(),
+        logger: context.logger
+    )
     let bridge = NetBusBridge(bus: bus, logger: context.logger)
     bridge.subscribe()
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

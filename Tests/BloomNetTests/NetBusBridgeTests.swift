@@ -55,7 +55,9 @@ struct NetBusBridgeTests {
 
         func connectedPeer(address: String) -> PeerID? {
             published {
-                guard $0.topic == .p2pPeer, case .connected(let c)? = try? $0.decode(PeerEvent.self) else { return false }
+                guard $0.topic == .p2pPeer, case .connected(let c)? = try? $0.decode(PeerEvent.self) else {
+                    return false
+                }
                 return c.address == address
             }.compactMap { message -> PeerID? in
                 if case .connected(let c)? = try? message.decode(PeerEvent.self) { return c.peer }
@@ -99,7 +101,10 @@ struct NetBusBridgeTests {
             peers.append((peer, try #require(node.connectedPeer(address: "127.0.9.\(10 + i):9410"))))
         }
         node.other.publish(.p2pOut, P2POut(messageType: 0x21, target: .peer(peers[2].1), payload: []))
-        node.other.publish(.p2pOut, P2POut(messageType: 0x22, target: .allExcept(peers[1].1), payload: [UInt8](repeating: 0, count: 8)))
+        node.other.publish(
+            .p2pOut,
+            P2POut(messageType: 0x22, target: .allExcept(peers[1].1), payload: [UInt8](repeating: 0, count: 8))
+        )
         node.other.publish(.p2pOut, P2POut(messageType: 0x14, target: .all, payload: [7]))
         #expect(peers[0].0.readFrames(until: .tx)?.map(\.type) == [.coherence, .tx])
         #expect(peers[1].0.readFrames(until: .tx)?.map(\.type) == [.tx])
@@ -122,7 +127,9 @@ struct NetBusBridgeTests {
         var height: UInt32 = 0
         for i in 0..<50 where height != 77 {
             let b = try TestPeer(from: "127.0.9.\(30 + i)", to: node.host, port: node.port)
-            if let frame = b.readFrame(), case .version(let v)? = try? PeerMessage(type: .version, payload: frame.payload) {
+            if let frame = b.readFrame(),
+                case .version(let v)? = try? PeerMessage(type: .version, payload: frame.payload)
+            {
                 height = v.height
             }
         }
@@ -134,7 +141,9 @@ struct NetBusBridgeTests {
         node.other.publish(.p2pControl, P2PControl.disconnect(peer: cID, reason: "stalled"))
         #expect(c.waitForClose())
         let gone = node.published {
-            guard $0.topic == .p2pPeer, case .disconnected(let p, _)? = try? $0.decode(PeerEvent.self) else { return false }
+            guard $0.topic == .p2pPeer, case .disconnected(let p, _)? = try? $0.decode(PeerEvent.self) else {
+                return false
+            }
             return p == cID
         }.first
         if case .disconnected(_, let reason)? = try gone?.decode(PeerEvent.self) {
@@ -154,7 +163,10 @@ struct NetBusBridgeTests {
         try peer.send(Wire.verack)
         let id = try #require(node.connectedPeer(address: "127.0.9.40:\(listener.port)"))
         let restarted = node.hub.connect(as: SenderID(service: .sync, replica: 0, bootID: 0x21))
-        restarted.publish(.serviceHeartbeat, Heartbeat(service: "bloom-sync", replica: 0, pid: 1, bootID: 0x21, state: .ready))
+        restarted.publish(
+            .serviceHeartbeat,
+            Heartbeat(service: "bloom-sync", replica: 0, pid: 1, bootID: 0x21, state: .ready)
+        )
         let announcements = node.published(atLeast: 2) {
             guard $0.topic == .p2pPeer, case .connected(let c)? = try? $0.decode(PeerEvent.self) else { return false }
             return c.peer == id

@@ -37,7 +37,10 @@ struct PeerConnectionLimitTests {
     @Test("oversize without the extension: 0xFFFF is read as a 65535-byte payload, the stream stays in step")
     func oversizeWithoutExtension_isPlainLength() {
         var connection = PeerConnection.established()
-        let actions = connection.receive(Wire.frame(.bloom, [UInt8](repeating: 2, count: 65_535)) + Wire.frame(.getPhase), now: 1)
+        let actions = connection.receive(
+            Wire.frame(.bloom, [UInt8](repeating: 2, count: 65_535)) + Wire.frame(.getPhase),
+            now: 1
+        )
         #expect(actions.delivered.map(\.type) == [.bloom, .getPhase])
         #expect(actions.disconnectReason == nil)
     }

@@ -49,8 +49,10 @@ struct TCPBadInputTests {
     func unknownType_ignored() throws {
         let node = try NodeHarness(host: "127.0.3.3")
         let (peer, id) = try #require(try node.handshakenPeer(from: "127.0.4.5", port: 9_103))
-        try peer.send(Wire.frame(MessageType(rawValue: 0x99), [1, 2, 3, 4, 5]) + Wire.frame(MessageType(rawValue: 0))
-            + Wire.frame(.getPhase))
+        try peer.send(
+            Wire.frame(MessageType(rawValue: 0x99), [1, 2, 3, 4, 5]) + Wire.frame(MessageType(rawValue: 0))
+                + Wire.frame(.getPhase)
+        )
         #expect(node.sink.messages(from: id, through: .getPhase)?.map(\.type) == [.getPhase])
         #expect(node.snapshot(id)?.penalty == 0)
     }
@@ -159,9 +161,11 @@ struct TCPBadInputTests {
         // Far more than the socket buffers and the queue bound hold; the peer reads nothing.
         for _ in 0..<400 { node.node.send(type: .tx, payload: chunk, to: .one(id)) }
         #expect(node.sink.disconnected(id)?.code == "send_queue_overflow")
-        #expect(node.sink.wait { events in
-            events.contains { if case .flow(let p, let open) = $0 { p == id && !open } else { false } } ? true : nil
-        } == true)
+        #expect(
+            node.sink.wait { events in
+                events.contains { if case .flow(let p, let open) = $0 { p == id && !open } else { false } } ? true : nil
+            } == true
+        )
         withExtendedLifetime(peer) {}
         try expectStillServing(node, from: "127.0.4.20")
     }

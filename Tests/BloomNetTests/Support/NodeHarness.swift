@@ -104,7 +104,9 @@ final class NodeHarness {
     deinit { stop() }
 
     /// A peer from `from` that has completed the Swift handshake, and its id on the node.
-    func handshakenPeer(from: String, port: UInt32 = 9_000, services: ServiceFlags? = .node) throws -> (TestPeer, NetPeerID)? {
+    func handshakenPeer(from: String, port: UInt32 = 9_000, services: ServiceFlags? = .node) throws -> (
+        TestPeer, NetPeerID
+    )? {
         let peer = try TestPeer(from: from, to: host, port: self.port)
         guard try peer.handshake(port: port, services: services) != nil,
             let id = sink.connected(address: "\(from):\(port)")

@@ -2,7 +2,7 @@ import BloomWire
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A peer played with a plain blocking POSIX socket from its own loopback address (bans are by IP).
@@ -28,12 +28,30 @@ final class TestPeer {
         do {
             try Self.setTimeout(fd, timeout)
             var local = try Self.address(from, 0)
-            guard withUnsafePointer(to: &local, { bind(fd, UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self),
-                                                        socklen_t(MemoryLayout<sockaddr_in>.size)) }) == 0
+            guard
+                withUnsafePointer(
+                    to: &local,
+                    {
+                        bind(
+                            fd,
+                            UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self),
+                            socklen_t(MemoryLayout<sockaddr_in>.size)
+                        )
+                    }
+                ) == 0
             else { throw SocketError(call: "bind", code: errno) }
             var remote = try Self.address(host, port)
-            guard withUnsafePointer(to: &remote, { connect(fd, UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self),
-                                                           socklen_t(MemoryLayout<sockaddr_in>.size)) }) == 0
+            guard
+                withUnsafePointer(
+                    to: &remote,
+                    {
+                        connect(
+                            fd,
+                            UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self),
+                            socklen_t(MemoryLayout<sockaddr_in>.size)
+                        )
+                    }
+                ) == 0
             else { throw SocketError(call: "connect", code: errno) }
         } catch {
             close(fd)
@@ -61,7 +79,9 @@ final class TestPeer {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw SocketError(call: "inet_pton", code: EINVAL) }
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            throw SocketError(call: "inet_pton", code: EINVAL)
+        }
         return address
     }
 
@@ -146,8 +166,17 @@ final class TestListener {
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = try TestPeer.address(host, 0)
-        guard withUnsafePointer(to: &address, { bind(fd, UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self),
-                                                      socklen_t(MemoryLayout<sockaddr_in>.size)) }) == 0,
+        guard
+            withUnsafePointer(
+                to: &address,
+                {
+                    bind(
+                        fd,
+                        UnsafeRawPointer($0).assumingMemoryBound(to: sockaddr.self),
+                        socklen_t(MemoryLayout<sockaddr_in>.size)
+                    )
+                }
+            ) == 0,
             listen(fd, 16) == 0
         else { throw TestPeer.SocketError(call: "bind/listen", code: errno) }
         var bound = sockaddr_in()
