@@ -6,7 +6,7 @@ extension NetNode {
     /// `p2p.out`: frames `payload` for each target peer (escape form where negotiated); a peer that cannot take
     /// it (too large, bulk-sync type without `BULK_SYNC`, handshake not done) is skipped with a log line.
     public func send(type: MessageType, payload: [UInt8], to target: SendTarget) {
-        loop.execute {
+        onLoop {
             let now = self.clock.monotonic()
             let entries: [PeerEntry]
             switch target {
@@ -19,6 +19,11 @@ extension NetNode {
             }
             self.scheduleFlush()
         }
+    }
+
+    /// Runs `body` on the loop: at once when already there (the bus consumer runs on it), else queued.
+    func onLoop(_ body: @escaping @Sendable () -> Void) {
+        if loop.inEventLoop { body() } else { loop.execute(body) }
     }
 
     /// `p2p.ctl penalise`: adds misbehaviour points (10 in all disconnect and ban).

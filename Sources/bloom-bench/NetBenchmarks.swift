@@ -1,3 +1,4 @@
+import BloomBus
 import BloomNet
 import BloomWire
 import Foundation
@@ -5,12 +6,12 @@ import Logging
 import NIOPosix
 
 // bloom-net through one replica, on loopback, with plain blocking sockets playing the peers:
-// - `relay_in_frames_per_s`: 230-byte TX frames written by a peer until the node has reported them all (framing,
-//   handshake state, classification, limits, event out); `relay_out_frames_per_s`: frames handed to the node's
-//   send API (what `p2p.out` calls) until the peer has read them all; `relay_frames_per_s` = both directions,
-//   total frames / total time. The bus itself is measured by `bus_msgs_per_s`: here the sink only counts.
-// - `net_peers_held`: idle handshaken peers held at once; `net_kb_per_peer`: the node process's resident memory
-//   growth per peer (both socket ends live in this process, so this over-counts the kernel's share).
+// - `relay_in_frames_per_s`: 230-byte TX frames written by a peer until a subscriber on the bus (the role of
+//   bloom-sync) has received them all as `p2p.in.TX` (framing, handshake state, classification, limits, bridge,
+//   BusClient → forwarder → BusClient over ipc); `relay_out_frames_per_s`: `p2p.out` messages published on the bus
+//   until the peer has read every frame; `relay_frames_per_s` = both directions, total frames / total time.
+// - `net_peers_held`: idle handshaken peers held at once; `net_kb_per_peer`: the process's resident memory growth
+//   per peer (both socket ends live in this process, so this over-counts the kernel's share).
 let netBenchmarks: [Benchmark] = [
     Benchmark(names: ["relay_frames_per_s", "relay_in_frames_per_s", "relay_out_frames_per_s"]) { quick in
         try NetBench.relay(frames: quick ? 50_000 : 500_000)
@@ -25,6 +26,7 @@ private enum NetBench {
     final class CountingSink: NetEventSink, @unchecked Sendable {
         private let condition = NSCondition()
         private var delivered = 0
+        private var busMessages = 0
         private var connected: [String: NetPeerID] = [:]
 
         func handle(_ event: NetEvent) {
@@ -40,6 +42,18 @@ private enum NetBench {
 
         func waitDelivered(_ count: Int) -> Bool {
             wait { $0.delivered >= count ? true : nil } ?? false
+        }
+
+        /// Messages received by the bus subscriber.
+        func countBusMessages(_ count: Int) {
+            condition.lock()
+            busMessages += count
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func waitBusMessages(_ count: Int) -> Bool {
+            wait { $0.busMessages >= count ? true : nil } ?? false
         }
 
         func waitConnected(_ address: String) -> NetPeerID? {
@@ -61,7 +75,7 @@ private enum NetBench {
         }
     }
 
-    static func makeNode(host: String, sink: CountingSink) throws -> (NetNode, MultiThreadedEventLoopGroup, Int) {
+    static func makeNode(host: String, sink: NetEventSink) throws -> (NetNode, MultiThreadedEventLoopGroup, Int) {
         var configuration = NetConfiguration()
         configuration.bindHost = host
         configuration.port = 0
@@ -75,15 +89,51 @@ private enum NetBench {
     }
 
     static func relay(frames count: Int) throws -> [Figure] {
+        let directory = try NetBenchDirectory()
+        let endpoints = try BusEndpoints.prepare(dataDirectory: directory.path)
+        let forwarder = try BusForwarder(endpoints: endpoints, configuration: .init(highWaterMark: 0))
+        // Unlimited high-water marks and queues: the figure is the end-to-end rate with every message delivered.
+        let busConfiguration = BusClientConfiguration(highWaterMark: 0, maxQueuedPublishes: count + 1)
+        let netBus = try BusClient(
+            endpoints: endpoints,
+            sender: SenderID(service: .net, replica: 0, bootID: 0x77),
+            context: try ZMQContext.make(),
+            configuration: busConfiguration
+        )
+        let syncBus = try BusClient(
+            endpoints: endpoints,
+            sender: SenderID(service: .sync, replica: 0, bootID: 0x78),
+            context: try ZMQContext.make(),
+            configuration: busConfiguration
+        )
+        let bridge = NetBusBridge(bus: netBus)
+        bridge.subscribe()
+        syncBus.subscribe(Topic.p2pIn("TX"))
+        try blockingAwait {
+            try await netBus.joined()
+            try await syncBus.joined()
+        }
         let sink = CountingSink()
-        let (node, group, port) = try makeNode(host: "127.0.77.1", sink: sink)
+        let (node, group, port) = try makeNode(host: "127.0.77.1", sink: bridge)
+        let consumer = bridge.start(node: node)
         defer {
+            consumer.cancel()
             try? node.shutdown().wait()
             try? group.syncShutdownGracefully()
+            _ = netBus.stopAndWait()
+            _ = syncBus.stopAndWait()
+            _ = forwarder.stopAndWait()
         }
+        let received = syncBus.messages
+        Task {
+            var iterator = received.makeAsyncIterator()
+            while let batch = await iterator.nextBatch() {
+                sink.countBusMessages(batch.count)
+            }
+        }
+
         let peer = try BenchSocket(from: "127.0.77.2", to: "127.0.77.1", port: port)
         try peer.handshake(listenPort: 9_777)
-        guard let id = sink.waitConnected("127.0.77.2:9777") else { throw BenchError("no handshake") }
         let payload = [UInt8](repeating: 0x42, count: 230)
         let frame: [UInt8] =
             [MessageType.tx.rawValue, UInt8(payload.count & 0xFF), UInt8(payload.count >> 8)] + payload
@@ -96,13 +146,18 @@ private enum NetBench {
             try peer.write(n == 256 ? batch : Array(batch.prefix(n * frame.count)))
             sent += n
         }
-        guard sink.waitDelivered(count) else { throw BenchError("frames lost in") }
+        guard sink.waitBusMessages(count) else { throw BenchError("p2p.in messages lost") }
         let inTime = now() - inStart
 
         let reader = Thread { peer.drain(bytes: count * frame.count) }
+        let out = P2POut(messageType: MessageType.tx.rawValue, target: .all, payload: payload).encoded()
+        let run = [OutgoingBusMessage](repeating: OutgoingBusMessage(topic: .p2pOut, payload: out), count: 64)
         let outStart = now()
         reader.start()
-        for _ in 0..<count { node.send(type: .tx, payload: payload, to: .one(id)) }
+        var published = 0
+        while published < count {
+            published += syncBus.publish(contentsOf: run.prefix(min(run.count, count - published)))
+        }
         peer.waitDrained()
         let outTime = now() - outStart
         return [
@@ -220,4 +275,33 @@ private final class BenchSocket: @unchecked Sendable {
     }
 
     func waitDrained() { done.wait() }
+}
+
+/// A private directory for the bus's ipc sockets during one run.
+private final class NetBenchDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/bloom-netbench-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer -> String? in
+            guard let base = buffer.baseAddress, let path = mkdtemp(base) else { return nil }
+            return String(cString: path)
+        }
+        guard let made else { throw BenchError("mkdtemp failed") }
+        path = made
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Runs `body` on a new task and blocks this (non-pool) thread until it finishes.
+private func blockingAwait(_ body: @escaping @Sendable () async throws -> Void) throws {
+    let semaphore = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var failure: (any Error)?
+    Task {
+        do { try await body() } catch { failure = error }
+        semaphore.signal()
+    }
+    semaphore.wait()
+    if let failure { throw failure }
 }
