@@ -63,7 +63,6 @@ let package = Package(
             name: "BloomServiceKit",
             dependencies: [
                 "BloomBus",
-                "CZeroMQ",
                 "CBloomSys",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,7 +96,7 @@ let package = Package(
             name: "bloom-bench",
             // "BloomNet", NIOPosix and Logging: added by the net helper for NetBenchmarks.swift.
             dependencies: [
-                "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomSupervisor", "BloomServiceKit",
+                "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomServiceKit", "BloomCLI",
                 "BloomNet",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

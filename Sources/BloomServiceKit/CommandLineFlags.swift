@@ -31,7 +31,12 @@ public enum CommandLineFlags {
                 name = String(body)
             }
             guard let option = options.first(where: { $0.name == name }) else {
-                throw ConfigurationError(origin: .flag("--\(name)"), field: name, reason: "unknown flag", isUsageError: true)
+                throw ConfigurationError(
+                    origin: .flag("--\(name)"),
+                    field: name,
+                    reason: "unknown flag",
+                    isUsageError: true
+                )
             }
             if value == nil {
                 if option.kind == .boolean {

@@ -1,3 +1,4 @@
+import BloomBus
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -72,7 +73,12 @@ public enum ServiceRunner {
         }
         let link: ServiceBusLink
         do {
-            link = try ServiceBusLink(service: service, replica: configuration.replica, configuration: configuration, logger: logger)
+            link = try ServiceBusLink(
+                service: service,
+                replica: configuration.replica,
+                configuration: configuration,
+                logger: logger
+            )
         } catch {
             logger.critical("cannot connect to the bus", metadata: [BloomLogKeys.error: "\(error)"])
             exit(ExitCode.permanentFailure)
@@ -82,7 +88,7 @@ public enum ServiceRunner {
             let services = try await makeServices(
                 ServiceContext(service: service, configuration: configuration, logger: logger, link: link)
             )
-            link.setState("ready")
+            link.setState(.ready)
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
                     services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

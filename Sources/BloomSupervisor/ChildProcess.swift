@@ -85,7 +85,9 @@ struct LogPump {
     }
 
     private mutating func flushLines(force: Bool) {
-        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) ?? (pending.count > Self.maxLine || (force && !pending.isEmpty) ? min(pending.count, Self.maxLine) : nil) {
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n"))
+            ?? (pending.count > Self.maxLine || (force && !pending.isEmpty) ? min(pending.count, Self.maxLine) : nil)
+        {
             let end = min(newline, pending.count)
             emit(Array(pending[0..<end]))
             pending.removeFirst(min(end + 1, pending.count))

@@ -1,3 +1,4 @@
+import BloomBus
 import BloomServiceKit
 import Foundation
 import Logging
@@ -29,10 +30,10 @@ struct PendingQuery {
     let cmd: String
     let service: String
     /// The id used on the bus.
-    let busID: String
+    let busID: UInt64
     /// Replicas asked: (index, boot id).
     var waitingFor: Set<Int>
-    var answers: [ServiceReply] = []
+    var answers: [ReplyMessage] = []
     let deadline: Double
 
     /// How long the supervisor waits for a service's answer.
@@ -40,8 +41,8 @@ struct PendingQuery {
 }
 
 extension Supervisor {
-    func handleControl(_ socket: LinkSocket) {
-        while let frames = try? socket.receive() {
+    func handleControl(_ socket: ZMQSocket) {
+        while let frames = try? socket.receive(nonBlocking: true) {
             guard frames.count >= 2, let payload = frames.last else { continue }
             let identity = frames[0]
             let request: JSONValue
@@ -86,7 +87,7 @@ extension Supervisor {
             answer["error"] = .string(failure.message)
         }
         // A CLI that has gone away makes the ROUTER drop the answer, which is what we want.
-        try? control?.send([identity, Array(JSONValue.object(answer).encoded().utf8)], dontWait: true)
+        _ = try? control?.send([identity, Array(JSONValue.object(answer).encoded().utf8)], nonBlocking: true)
     }
 
     func status() -> JSONValue {
@@ -134,7 +135,9 @@ extension Supervisor {
                 spawn(at: position, now: now)
             }
         }
-        let restarted = targets.map { JSONValue.object(["name": .string(definition.name), "replica": .number(Double(replicas[$0].index))]) }
+        let restarted = targets.map {
+            JSONValue.object(["name": .string(definition.name), "replica": .number(Double(replicas[$0].index))])
+        }
         return .success(.object(["restarted": .array(restarted)]))
     }
 
@@ -144,12 +147,16 @@ extension Supervisor {
         case .success(let found): definition = found
         case .failure(let failure): return .failure(failure)
         }
-        guard let wantedNumber = args["replicas"]?.numberValue, wantedNumber.rounded() == wantedNumber, (1...64).contains(wantedNumber) else {
+        guard let wantedNumber = args["replicas"]?.numberValue, wantedNumber.rounded() == wantedNumber,
+            (1...64).contains(wantedNumber)
+        else {
             return .failure(QueryFailure("args.replicas must be an integer from 1 to 64"))
         }
         if shuttingDown { return .failure(QueryFailure("the node is stopping")) }
         let wanted = Int(wantedNumber)
-        let current = replicas.filter { $0.service == definition.name && !($0.state == .stopping && $0.afterStop == .remove) }
+        let current = replicas.filter {
+            $0.service == definition.name && !($0.state == .stopping && $0.afterStop == .remove)
+        }
         if wanted != current.count && !definition.scalable {
             return .failure(QueryFailure("\(definition.name) cannot be scaled (scalable = false in its definition)"))
         }
@@ -158,7 +165,9 @@ extension Supervisor {
             let used = Set(replicas.filter { $0.service == definition.name }.map(\.index))
             var index = 0
             for _ in current.count..<wanted {
-                while used.contains(index) || replicas.contains(where: { $0.service == definition.name && $0.index == index }) { index += 1 }
+                while used.contains(index)
+                    || replicas.contains(where: { $0.service == definition.name && $0.index == index })
+                { index += 1 }
                 replicas.append(Replica(service: definition.name, index: index, policy: definition.restart))
                 spawn(at: replicas.count - 1, now: now)
             }
@@ -173,7 +182,10 @@ extension Supervisor {
             // Replicas without a process (back-off, failed) have nothing to stop.
             replicas.removeAll { $0.service == definition.name && victims.contains($0.index) && $0.child == nil }
         }
-        logger.notice("service scaled", metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.replicas": "\(wanted)"])
+        logger.notice(
+            "service scaled",
+            metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.replicas": "\(wanted)"]
+        )
         return .success(.object(["name": .string(definition.name), "replicas": .number(Double(wanted))]))
     }
 }

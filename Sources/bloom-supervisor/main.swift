@@ -23,7 +23,8 @@ LogBootstrap.bootstrap(service: "bloom-supervisor", replica: 0, level: configura
 let logger = Logger(label: "bloom-supervisor")
 let catalog: ServiceCatalog
 do {
-    catalog = try configuration.servicesDirectory.map { try ServiceCatalog.load(directory: $0) } ?? ServiceCatalog.builtin()
+    catalog =
+        try configuration.servicesDirectory.map { try ServiceCatalog.load(directory: $0) } ?? ServiceCatalog.builtin()
 } catch {
     FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))
     exit(ExitCode.failure)

@@ -52,11 +52,29 @@ await ServiceRunner.main(service: name) { context in
     context.link.onQuery { query in
         switch query.cmd {
         case "peers":
-            return .success(.object(["peers": .array([.object(["id": .string("fake-\(replica)"), "address": .string("127.0.0.1:\(port)"), "direction": .string("out")])])]))
+            return .success(
+                .object([
+                    "peers": .array([
+                        .object([
+                            "id": .string("fake-\(replica)"), "address": .string("127.0.0.1:\(port)"),
+                            "direction": .string("out"),
+                        ])
+                    ])
+                ])
+            )
         case "chain":
-            return .success(.object(["height": .number(0), "tip": .string(String(repeating: "0", count: 64)), "syncing": .bool(false)]))
+            return .success(
+                .object([
+                    "height": .number(0), "tip": .string(String(repeating: "0", count: 64)), "syncing": .bool(false),
+                ])
+            )
         case "coherence":
-            return .success(.object(["local": .object(["r": .number(0.5), "psi": .number(1)]), "peers": .array([]), "mining": .bool(false)]))
+            return .success(
+                .object([
+                    "local": .object(["r": .number(0.5), "psi": .number(1)]), "peers": .array([]),
+                    "mining": .bool(false),
+                ])
+            )
         default:
             return .failure(QueryFailure("\(query.cmd) is not supported by the test service"))
         }

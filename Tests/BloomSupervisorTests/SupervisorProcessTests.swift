@@ -33,7 +33,8 @@ import Testing
         let victim = try #require(before["bloom-gossip/0"]?["pid"]?.numberValue)
         kill(Int32(victim), SIGKILL)
         let after = try node.waitFor("gossip restarted and ready") { status in
-            status["bloom-gossip/0"]?["restarts"] == .number(1) && status["bloom-gossip/0"]?["state"] == .string("ready")
+            status["bloom-gossip/0"]?["restarts"] == .number(1)
+                && status["bloom-gossip/0"]?["state"] == .string("ready")
         }
         #expect(after["bloom-gossip/0"]?["pid"]?.numberValue != victim)
         #expect(after["bloom-gossip/0"]?["last_exit"]?["signal"] == .number(9))
@@ -87,7 +88,8 @@ import Testing
         let result = try node.request("restart", args: .object(["service": .string("bloom-net")]))
         #expect(result["restarted"]?.arrayValue?.count == 1)
         let after = try node.waitFor("net restarted") { status in
-            status["bloom-net/0"]?["state"] == .string("ready") && status["bloom-net/0"]?["pid"] != before["bloom-net/0"]?["pid"]
+            status["bloom-net/0"]?["state"] == .string("ready")
+                && status["bloom-net/0"]?["pid"] != before["bloom-net/0"]?["pid"]
         }
         #expect(after["bloom-gossip/0"]?["pid"] == before["bloom-gossip/0"]?["pid"])
         #expect(after["bloom-sync/0"]?["pid"] == before["bloom-sync/0"]?["pid"])
@@ -107,7 +109,9 @@ import Testing
         let removed = try #require(up["bloom-net/2"]?["pid"]?.numberValue)
         _ = try node.request("scale", args: .object(["service": .string("bloom-net"), "replicas": .number(1)]))
         let down = try node.waitFor("net scaled down") { $0.count == 3 }
-        for key in ["bloom-net/0", "bloom-gossip/0", "bloom-sync/0"] { #expect(down[key]?["pid"] == before[key]?["pid"]) }
+        for key in ["bloom-net/0", "bloom-gossip/0", "bloom-sync/0"] {
+            #expect(down[key]?["pid"] == before[key]?["pid"])
+        }
         #expect(!TestNode.alive(Int32(removed)))
         #expect(throws: CLIError.self) {
             try node.request("scale", args: .object(["service": .string("sync"), "replicas": .number(2)]))
@@ -120,7 +124,9 @@ import Testing
         _ = FileManager.default.createFile(atPath: stopLog, contents: nil)
         let environment = ["BLOOM_TEST_STOP_LOG=\(stopLog)"]
         let node = try TestNode(
-            services: TestNode.standard(environment: ["bloom-net": environment, "bloom-gossip": environment, "bloom-sync": environment])
+            services: TestNode.standard(environment: [
+                "bloom-net": environment, "bloom-gossip": environment, "bloom-sync": environment,
+            ])
         )
         defer { node.shutdown() }
         try node.start()
@@ -130,14 +136,19 @@ import Testing
         kill(process.processIdentifier, SIGTERM)
         #expect(try node.waitExit() == 0)
         for pid in pids { #expect(!TestNode.alive(pid), "service \(pid) left behind") }
-        let order = try String(contentsOfFile: stopLog, encoding: .utf8).split(separator: "\n").map { $0.split(separator: " ")[0] }
+        let order = try String(contentsOfFile: stopLog, encoding: .utf8).split(separator: "\n").map {
+            $0.split(separator: " ")[0]
+        }
         #expect(order == ["bloom-net", "bloom-gossip", "bloom-sync"])
         #expect(!FileManager.default.fileExists(atPath: node.dataDirectory + "/run/control"))
     }
 
     @Test func stop_whenAChildIgnoresSigterm_killsItAfterItsTimeout() throws {
         let node = try TestNode(
-            services: TestNode.standard(gossip: "[timeouts]\nstop_s = 0.5", environment: ["bloom-gossip": ["BLOOM_TEST_IGNORE_SIGTERM=1"]])
+            services: TestNode.standard(
+                gossip: "[timeouts]\nstop_s = 0.5",
+                environment: ["bloom-gossip": ["BLOOM_TEST_IGNORE_SIGTERM=1"]]
+            )
         )
         defer { node.shutdown() }
         try node.start()
@@ -175,7 +186,10 @@ import Testing
         defer { node.shutdown() }
         try FileManager.default.createDirectory(atPath: node.dataDirectory + "/run", withIntermediateDirectories: true)
         for name in ["bus.pub", "bus.sub", "control"] {
-            _ = FileManager.default.createFile(atPath: node.dataDirectory + "/run/" + name, contents: Data("stale".utf8))
+            _ = FileManager.default.createFile(
+                atPath: node.dataDirectory + "/run/" + name,
+                contents: Data("stale".utf8)
+            )
         }
         try node.start()
         try node.waitAllReady()
@@ -189,7 +203,10 @@ import Testing
         defer { node.shutdown() }
         try node.start()
         #expect(try node.waitExit() == 1)
-        #expect(node.log.contains("bloom-sync.toml:8: [restart] backoff_initial_ms: expected an integer"), "\(node.log)")
+        #expect(
+            node.log.contains("bloom-sync.toml:8: [restart] backoff_initial_ms: expected an integer"),
+            "\(node.log)"
+        )
         #expect(!node.log.contains("service started"))
         #expect(SupervisorLock.holder(of: node.dataDirectory + "/run/supervisor.lock") == nil)
     }
@@ -198,7 +215,11 @@ import Testing
         let node = try TestNode()
         defer { node.shutdown() }
         try FileManager.default.createDirectory(atPath: node.dataDirectory, withIntermediateDirectories: true)
-        try "log-level = \"info\"\nmax-inbound = -4\n".write(toFile: node.dataDirectory + "/bloom.toml", atomically: true, encoding: .utf8)
+        try "log-level = \"info\"\nmax-inbound = -4\n".write(
+            toFile: node.dataDirectory + "/bloom.toml",
+            atomically: true,
+            encoding: .utf8
+        )
         try node.start()
         #expect(try node.waitExit() == 1)
         #expect(node.log.contains("bloom.toml:2: max-inbound:"), "\(node.log)")
@@ -216,7 +237,10 @@ import Testing
         #expect(Bloom.execute(["--data-dir", node.dataDirectory, "status", "--json"]) == 0)
         #expect(Bloom.execute(["--data-dir", node.dataDirectory, "chain"]) == 0)
         #expect(Bloom.execute(["--data-dir", node.dataDirectory, "restart", "nosuch"]) == 1)
-        #expect(Bloom.execute(["--data-dir", node.dataDirectory, "tx", "submit", "00ff"]) == 1, "the fake does not take transactions")
+        #expect(
+            Bloom.execute(["--data-dir", node.dataDirectory, "tx", "submit", "00ff"]) == 1,
+            "the fake does not take transactions"
+        )
     }
 
     @Test func forwardedQuery_toAServiceWithNoReadyReplica_saysItIsNotAvailable() throws {

@@ -28,9 +28,20 @@ final class TestNode {
     private var seenPids = Set<Int32>()
 
     /// The three usual services, each a fake.
-    static func standard(net: String = "", gossip: String = "", sync: String = "", environment: [String: [String]] = [:]) -> [Service] {
+    static func standard(
+        net: String = "",
+        gossip: String = "",
+        sync: String = "",
+        environment: [String: [String]] = [:]
+    ) -> [Service] {
         [
-            Service(name: "bloom-net", stopOrder: 0, scalable: true, environment: environment["bloom-net"] ?? [], extra: net),
+            Service(
+                name: "bloom-net",
+                stopOrder: 0,
+                scalable: true,
+                environment: environment["bloom-net"] ?? [],
+                extra: net
+            ),
             Service(name: "bloom-gossip", stopOrder: 1, environment: environment["bloom-gossip"] ?? [], extra: gossip),
             Service(name: "bloom-sync", stopOrder: 2, environment: environment["bloom-sync"] ?? [], extra: sync),
         ]
@@ -62,7 +73,8 @@ final class TestNode {
     func start(_ arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binaries + "/bloom-supervisor")
-        process.arguments = ["--data-dir", dataDirectory, "--services-dir", servicesDirectory, "--port", "17618"] + arguments
+        process.arguments =
+            ["--data-dir", dataDirectory, "--services-dir", servicesDirectory, "--port", "17618"] + arguments
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log
@@ -98,7 +110,9 @@ final class TestNode {
 
     /// Polls `status` until `condition` holds (up to `seconds`); returns the last status.
     @discardableResult
-    func waitFor(_ what: String, seconds: Double = 20, _ condition: ([String: JSONValue]) -> Bool) throws -> [String: JSONValue] {
+    func waitFor(_ what: String, seconds: Double = 20, _ condition: ([String: JSONValue]) -> Bool) throws -> [String:
+        JSONValue]
+    {
         let deadline = Date().addingTimeInterval(seconds)
         var last: [String: JSONValue] = [:]
         while Date() < deadline {
@@ -108,12 +122,16 @@ final class TestNode {
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        throw TestNodeError.timeout("\(what); last status: \(JSONValue.object(last).encoded())\nlog:\n\(log.suffix(3000))")
+        throw TestNodeError.timeout(
+            "\(what); last status: \(JSONValue.object(last).encoded())\nlog:\n\(log.suffix(3000))"
+        )
     }
 
     /// Waits until every listed replica is ready.
     @discardableResult
-    func waitAllReady(_ keys: [String] = ["bloom-net/0", "bloom-gossip/0", "bloom-sync/0"]) throws -> [String: JSONValue] {
+    func waitAllReady(_ keys: [String] = ["bloom-net/0", "bloom-gossip/0", "bloom-sync/0"]) throws -> [String:
+        JSONValue]
+    {
         try waitFor("every service ready") { status in
             keys.allSatisfy { status[$0]?["state"] == .string("ready") } && status.count == keys.count
         }
