@@ -141,7 +141,7 @@ extension NetNode {
             case .ignored(let why):
                 logger.trace("ignored", metadata: [NetLogKeys.peer: "\(entry.id)", NetLogKeys.reason: "\(why)"])
             case .notSent(let why):
-                logger.debug("not sent", metadata: [NetLogKeys.peer: "\(entry.id)", NetLogKeys.reason: "\(why)"])
+                logger.info("not sent", metadata: [NetLogKeys.peer: "\(entry.id)", NetLogKeys.reason: "\(why)"])
             case .disconnect(let reason):
                 closeChannel(entry, reason)
             }
@@ -170,6 +170,10 @@ extension NetNode {
                     NetLogKeys.reason: "\(reason)",
                 ]
             )
+            // Bans are by IP: the address's other connections go too.
+            for other in peers.values where other !== entry && other.remote.host == entry.remote.host {
+                close(other, .banned)
+            }
         }
         if entry.needsFlush {
             entry.needsFlush = false

@@ -86,6 +86,9 @@ public final class NetNode: @unchecked Sendable {
             .serverChannelOption(reusePort, value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(Self.keepAliveIdle, value: Self.keepAliveIdleSeconds)
+            .childChannelOption(Self.keepAliveInterval, value: Self.keepAliveIntervalSeconds)
+            .childChannelOption(Self.keepAliveCount, value: Self.keepAliveProbes)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark, value: waterMark)
@@ -138,6 +141,18 @@ public final class NetNode: @unchecked Sendable {
             return server.recover { _ in }.and(EventLoopFuture.andAllComplete(closes, on: self.loop)).map { _ in }
         }
     }
+
+    // TCP keepalive: a peer whose host vanished (no FIN, no RST) is found after about 60 + 6 × 10 s instead of
+    // the kernel's default two hours.
+    static let keepAliveIdle = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPIDLE))
+    static let keepAliveInterval = ChannelOptions.Types.SocketOption(
+        level: .tcp,
+        name: .init(rawValue: TCP_KEEPINTVL)
+    )
+    static let keepAliveCount = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPCNT))
+    static let keepAliveIdleSeconds: SocketOptionValue = 60
+    static let keepAliveIntervalSeconds: SocketOptionValue = 10
+    static let keepAliveProbes: SocketOptionValue = 6
 
     var waterMark: ChannelOptions.Types.WriteBufferWaterMark {
         let low = max(1, configuration.sendQueueLowWater)

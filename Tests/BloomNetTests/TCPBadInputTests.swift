@@ -169,4 +169,18 @@ struct TCPBadInputTests {
         withExtendedLifetime(peer) {}
         try expectStillServing(node, from: "127.0.4.20")
     }
+
+    @Test("a misbehaviour ban drops the IP's other connections too")
+    func misbehaviourBan_dropsSameIP() throws {
+        let node = try NodeHarness(host: "127.0.3.12")
+        let (bad, _) = try #require(try node.handshakenPeer(from: "127.0.4.21", port: 9_121))
+        let (sibling, siblingID) = try #require(try node.handshakenPeer(from: "127.0.4.21", port: 9_122))
+        var garbage: [UInt8] = []
+        for _ in 0..<10 { garbage += Wire.frame(.getData, [1, 2, 3]) }
+        try bad.send(garbage)
+        #expect(bad.waitForClose())
+        #expect(sibling.waitForClose())
+        #expect(node.sink.disconnected(siblingID) == .banned)
+        try expectStillServing(node, from: "127.0.4.22")
+    }
 }
