@@ -43,13 +43,13 @@ public final class NetBusBridge: NetEventSink {
                 payload: frame.payload,
                 kind: .event,
                 flags: [],
-                peerID: PeerID(rawValue: id.rawValue),
+                peerID: id,
                 requestID: 0
             )
         case .connected(let snapshot, let version):
-            guard let id = NetPeerID(hex: snapshot.id) else { return }
+            guard let id = PeerID(hex: snapshot.id) else { return }
             let connected = PeerEvent.Connected(
-                peer: PeerID(rawValue: id.rawValue),
+                peer: id,
                 address: snapshot.address,
                 direction: snapshot.direction == "in" ? .inbound : .outbound,
                 version: version?.protocolVersion ?? 0,
@@ -59,11 +59,9 @@ public final class NetBusBridge: NetEventSink {
             )
             bus.publish(.p2pPeer, PeerEvent.connected(connected), peerID: connected.peer)
         case .disconnected(let id, _, let reason):
-            let peer = PeerID(rawValue: id.rawValue)
-            bus.publish(.p2pPeer, PeerEvent.disconnected(peer: peer, reason: reason.description), peerID: peer)
+            bus.publish(.p2pPeer, PeerEvent.disconnected(peer: id, reason: reason.description), peerID: id)
         case .flow(let id, let open):
-            let peer = PeerID(rawValue: id.rawValue)
-            bus.publish(.p2pFlow, P2PFlow(peer: peer, state: open ? .open : .full), peerID: peer)
+            bus.publish(.p2pFlow, P2PFlow(peer: id, state: open ? .open : .full), peerID: id)
         }
     }
 
@@ -95,9 +93,9 @@ public final class NetBusBridge: NetEventSink {
                 let out = try message.decode(P2POut.self)
                 let target: SendTarget
                 switch out.target {
-                case .peer(let peer): target = .one(NetPeerID(rawValue: peer.rawValue))
+                case .peer(let peer): target = .one(peer)
                 case .all: target = .all
-                case .allExcept(let peer): target = .allExcept(NetPeerID(rawValue: peer.rawValue))
+                case .allExcept(let peer): target = .allExcept(peer)
                 }
                 node.send(type: MessageType(rawValue: out.messageType), payload: out.payload, to: target)
             case .p2pControl:
@@ -106,7 +104,7 @@ public final class NetBusBridge: NetEventSink {
                 node.setLocalHeight(try message.decode(ChainTip.self).height)
             case .gossipScore:
                 let score = try message.decode(GossipScore.self)
-                node.setConsistencyScore(NetPeerID(rawValue: score.peer.rawValue), score: score.score)
+                node.setConsistencyScore(score.peer, score: score.score)
             default:
                 break
             }
@@ -121,11 +119,11 @@ public final class NetBusBridge: NetEventSink {
     private func apply(_ control: P2PControl, to node: NetNode) {
         switch control {
         case .penalise(let peer, let points, let reason):
-            node.penalise(NetPeerID(rawValue: peer.rawValue), points: Int(points), reason: reason)
+            node.penalise(peer, points: Int(points), reason: reason)
         case .disconnect(let peer, let reason):
-            node.disconnect(NetPeerID(rawValue: peer.rawValue), reason: reason)
+            node.disconnect(peer, reason: reason)
         case .ban(.peer(let peer), let seconds, let reason):
-            node.ban(NetPeerID(rawValue: peer.rawValue), duration: seconds == 0 ? nil : Double(seconds), reason: reason)
+            node.ban(peer, duration: seconds == 0 ? nil : Double(seconds), reason: reason)
         case .ban(.ip(let ip), let seconds, let reason):
             node.ban(ip: ip, duration: seconds == 0 ? nil : Double(seconds), reason: reason)
         case .connect(let address):

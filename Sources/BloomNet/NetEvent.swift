@@ -1,3 +1,4 @@
+import BloomBus
 import BloomWire
 
 /// What bloom-net reports to the rest of the node; the bus bridge turns each into a publication.
@@ -5,11 +6,11 @@ public enum NetEvent: Sendable {
     /// `p2p.peer` connected: the handshake completed (and again when a late VERSION arrives, or on request).
     case connected(PeerSnapshot, version: VersionMessage?)
     /// `p2p.peer` disconnected, with the reason.
-    case disconnected(NetPeerID, address: String, reason: DisconnectReason)
+    case disconnected(PeerID, address: String, reason: DisconnectReason)
     /// `p2p.in.<TYPE>`: an accepted frame from an established peer.
-    case message(NetPeerID, Frame)
+    case message(PeerID, Frame)
     /// `p2p.flow`: the peer's send queue went over the high watermark (`open == false`) or back under the low one.
-    case flow(NetPeerID, open: Bool)
+    case flow(PeerID, open: Bool)
 }
 
 /// Receives ``NetEvent``s, in order, on bloom-net's event loop: it must not block.
@@ -21,11 +22,11 @@ public protocol NetEventSink: Sendable {
 /// `p2p.out` targets: one peer, everyone, or everyone but one (a relay skips the peer it came from).
 public enum SendTarget: Hashable, Sendable {
     /// One peer (silently nothing if this replica does not own it).
-    case one(NetPeerID)
+    case one(PeerID)
     /// Every established peer of this replica.
     case all
     /// Every established peer but one.
-    case allExcept(NetPeerID)
+    case allExcept(PeerID)
 }
 
 /// One row of the `peers` query (`bloom peers --json`).

@@ -1,3 +1,4 @@
+import BloomBus
 import BloomWire
 import Foundation
 import NIOCore
@@ -27,7 +28,7 @@ extension NetNode {
     }
 
     /// `p2p.ctl penalise`: adds misbehaviour points (10 in all disconnect and ban).
-    public func penalise(_ id: NetPeerID, points: Int, reason: String) {
+    public func penalise(_ id: PeerID, points: Int, reason: String) {
         loop.execute {
             guard let entry = self.peers[id] else { return }
             self.perform(entry.connection.penalise(points: points, reason: reason), for: entry)
@@ -35,7 +36,7 @@ extension NetNode {
     }
 
     /// `p2p.ctl disconnect`.
-    public func disconnect(_ id: NetPeerID, reason: String) {
+    public func disconnect(_ id: PeerID, reason: String) {
         loop.execute {
             guard let entry = self.peers[id] else { return }
             self.close(entry, .requested(reason))
@@ -44,7 +45,7 @@ extension NetNode {
 
     /// `p2p.ctl ban`: bans the peer's IP (for `duration` seconds, default the ban time) and drops every
     /// connection from it.
-    public func ban(_ id: NetPeerID, duration: Double? = nil, reason: String) {
+    public func ban(_ id: PeerID, duration: Double? = nil, reason: String) {
         loop.execute {
             guard let entry = self.peers[id] else { return }
             self.ban(ip: entry.remote.host, duration: duration, reason: reason)
@@ -82,7 +83,7 @@ extension NetNode {
     }
 
     /// `gossip.score`: bloom-gossip's consistency score for a peer, used when evicting.
-    public func setConsistencyScore(_ id: NetPeerID, score: Double) {
+    public func setConsistencyScore(_ id: PeerID, score: Double) {
         loop.execute { self.peers[id]?.consistencyScore = score }
     }
 

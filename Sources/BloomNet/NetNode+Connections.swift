@@ -1,3 +1,4 @@
+import BloomBus
 import BloomWire
 import Logging
 import NIOCore
@@ -6,7 +7,7 @@ extension NetNode {
     /// A TCP connection is up. Refuses banned IPs, and inbound connections past the limit (unless a peer with a
     /// negative consistency score can be evicted for it); otherwise sends our VERSION.
     /// - Returns: The connection's id, nil if it was refused.
-    func channelActive(_ channel: Channel, direction: PeerConnection.Direction, dialled: PeerEndpoint?) -> NetPeerID? {
+    func channelActive(_ channel: Channel, direction: PeerConnection.Direction, dialled: PeerEndpoint?) -> PeerID? {
         loop.preconditionInEventLoop()
         let remote = PeerEndpoint(
             host: channel.remoteAddress?.ipAddress ?? "?",
@@ -55,7 +56,7 @@ extension NetNode {
     }
 
     /// Bytes from the socket.
-    func received(_ buffer: ByteBuffer, from id: NetPeerID) {
+    func received(_ buffer: ByteBuffer, from id: PeerID) {
         guard let entry = peers[id] else { return }
         let now = clock.monotonic()
         let actions = buffer.withUnsafeReadableBytes { entry.connection.receive($0, now: now) }
@@ -63,13 +64,13 @@ extension NetNode {
     }
 
     /// The peer half-closed its side.
-    func endOfStream(from id: NetPeerID) {
+    func endOfStream(from id: PeerID) {
         guard let entry = peers[id] else { return }
         perform(entry.connection.endOfStream(now: clock.monotonic()), for: entry)
     }
 
     /// Writes issued while handling a read go out in one flush.
-    func flush(_ id: NetPeerID) {
+    func flush(_ id: PeerID) {
         guard let entry = peers[id], entry.needsFlush else { return }
         entry.needsFlush = false
         entry.channel.flush()
@@ -86,18 +87,18 @@ extension NetNode {
         }
     }
 
-    func writabilityChanged(_ id: NetPeerID, writable: Bool) {
+    func writabilityChanged(_ id: PeerID, writable: Bool) {
         guard peers[id] != nil else { return }
         sink.handle(.flow(id, open: writable))
     }
 
-    func transportError(_ id: NetPeerID, error: Error) {
+    func transportError(_ id: PeerID, error: Error) {
         guard let entry = peers[id] else { return }
         if entry.closeReason == nil { entry.closeReason = .transport("\(error)") }
     }
 
     /// The socket is gone: forget the peer and announce it.
-    func channelInactive(_ id: NetPeerID) {
+    func channelInactive(_ id: PeerID) {
         guard let entry = peers.removeValue(forKey: id) else { return }
         let reason = entry.closeReason ?? .closedByPeer
         logger.info(

@@ -1,3 +1,4 @@
+import BloomBus
 import BloomWire
 import Foundation
 import Logging
@@ -17,8 +18,8 @@ public final class NetNode: @unchecked Sendable {
     let clock: NetClock
     var logger: Logger
 
-    var peers: [NetPeerID: PeerEntry] = [:]
-    var ids = NetPeerIDAllocator(replica: 0, bootID: 0)
+    var peers: [PeerID: PeerEntry] = [:]
+    let ids: PeerIDGenerator
     var bans: BanList
     var serverChannel: Channel?
     var tickTask: RepeatedTask?
@@ -58,7 +59,9 @@ public final class NetNode: @unchecked Sendable {
         self.clock = clock
         self.logger = logger
         self.localHeight = configuration.initialHeight
-        self.ids = NetPeerIDAllocator(replica: configuration.replica, bootID: configuration.bootID)
+        self.ids = PeerIDGenerator(
+            sender: SenderID(service: .net, replica: configuration.replica, bootID: configuration.bootID)
+        )
         if let directory = configuration.dataDirectory {
             bans = BanList(dataDirectory: directory, now: clock.wall())
         } else {

@@ -1,3 +1,4 @@
+import BloomBus
 import NIOCore
 
 /// The NIO end of one peer connection: hands bytes, EOF, writability and errors to the ``NetNode`` that owns
@@ -11,7 +12,7 @@ final class PeerChannelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let node: NetNode
     private let direction: PeerConnection.Direction
     private let dialled: PeerEndpoint?
-    private var id: NetPeerID?
+    private var id: PeerID?
 
     init(node: NetNode, direction: PeerConnection.Direction, dialled: PeerEndpoint?) {
         self.node = node

@@ -1,8 +1,9 @@
+import BloomBus
 import NIOCore
 
 /// Everything bloom-net keeps about one live connection. Confined to the node's event loop.
 final class PeerEntry {
-    let id: NetPeerID
+    let id: PeerID
     let channel: Channel
     var connection: PeerConnection
     /// The remote IP and TCP source port.
@@ -27,7 +28,7 @@ final class PeerEntry {
     let wallOffset: Double
 
     init(
-        id: NetPeerID,
+        id: PeerID,
         channel: Channel,
         connection: PeerConnection,
         remote: PeerEndpoint,

@@ -27,13 +27,13 @@ private enum NetBench {
         private let condition = NSCondition()
         private var delivered = 0
         private var busMessages = 0
-        private var connected: [String: NetPeerID] = [:]
+        private var connected: [String: PeerID] = [:]
 
         func handle(_ event: NetEvent) {
             condition.lock()
             switch event {
             case .message: delivered += 1
-            case .connected(let snapshot, _): connected[snapshot.address] = NetPeerID(hex: snapshot.id)
+            case .connected(let snapshot, _): connected[snapshot.address] = PeerID(hex: snapshot.id)
             default: break
             }
             condition.broadcast()
@@ -56,7 +56,7 @@ private enum NetBench {
             wait { $0.busMessages >= count ? true : nil } ?? false
         }
 
-        func waitConnected(_ address: String) -> NetPeerID? {
+        func waitConnected(_ address: String) -> PeerID? {
             wait { $0.connected[address] }
         }
 

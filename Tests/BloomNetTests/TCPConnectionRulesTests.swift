@@ -1,3 +1,4 @@
+import BloomBus
 import BloomNet
 import BloomWire
 import Foundation
@@ -71,11 +72,11 @@ struct TCPConnectionRulesTests {
         }
     }
 
-    private func idOf(_ host: String, in nodes: [NodeHarness]) -> NetPeerID? {
+    private func idOf(_ host: String, in nodes: [NodeHarness]) -> PeerID? {
         for _ in 0..<200 {
             for node in nodes {
                 for case .connected(let snapshot, _) in node.sink.all where snapshot.address == "\(host):9300" {
-                    return NetPeerID(hex: snapshot.id)
+                    return PeerID(hex: snapshot.id)
                 }
             }
             usleep(10_000)

@@ -1,3 +1,4 @@
+import BloomBus
 import BloomNet
 import BloomWire
 import Testing
@@ -56,7 +57,7 @@ struct TCPHandshakeTests {
     @Test("p2p.out: unicast reaches one peer, broadcast all, broadcast-except all but one")
     func send_targets() throws {
         let node = try NodeHarness(host: "127.0.1.4")
-        var peers: [(TestPeer, NetPeerID)] = []
+        var peers: [(TestPeer, PeerID)] = []
         for i in 0..<3 { peers.append(try #require(try node.handshakenPeer(from: "127.0.2.\(10 + i)", port: 9_010))) }
         node.node.send(type: .getPhase, payload: [], to: .one(peers[1].1))
         node.node.send(type: .coherence, payload: [0, 0, 0, 0, 0, 0, 0, 0], to: .allExcept(peers[0].1))

@@ -1,3 +1,4 @@
+import BloomBus
 import BloomNet
 import BloomWire
 import Foundation
@@ -34,17 +35,17 @@ final class RecordingSink: NetEventSink, @unchecked Sendable {
     }
 
     /// The id of the first connected peer matching `address`.
-    func connected(address: String) -> NetPeerID? {
+    func connected(address: String) -> PeerID? {
         wait { events in
             for case .connected(let snapshot, _) in events where snapshot.address == address {
-                return NetPeerID(hex: snapshot.id)
+                return PeerID(hex: snapshot.id)
             }
             return nil
         }
     }
 
     /// The disconnect reason of `id`.
-    func disconnected(_ id: NetPeerID) -> DisconnectReason? {
+    func disconnected(_ id: PeerID) -> DisconnectReason? {
         wait { events in
             for case .disconnected(let peer, _, let reason) in events where peer == id { return reason }
             return nil
@@ -52,7 +53,7 @@ final class RecordingSink: NetEventSink, @unchecked Sendable {
     }
 
     /// Messages from `id`, once at least `count` have arrived.
-    func messages(from id: NetPeerID, atLeast count: Int) -> [Frame]? {
+    func messages(from id: PeerID, atLeast count: Int) -> [Frame]? {
         wait { events in
             var frames: [Frame] = []
             for case .message(let peer, let frame) in events where peer == id { frames.append(frame) }
@@ -61,7 +62,7 @@ final class RecordingSink: NetEventSink, @unchecked Sendable {
     }
 
     /// Messages from `id` up to and including the first of `type`.
-    func messages(from id: NetPeerID, through type: MessageType) -> [Frame]? {
+    func messages(from id: PeerID, through type: MessageType) -> [Frame]? {
         wait { events in
             var frames: [Frame] = []
             for case .message(let peer, let frame) in events where peer == id {
@@ -105,7 +106,7 @@ final class NodeHarness {
 
     /// A peer from `from` that has completed the Swift handshake, and its id on the node.
     func handshakenPeer(from: String, port: UInt32 = 9_000, services: ServiceFlags? = .node) throws -> (
-        TestPeer, NetPeerID
+        TestPeer, PeerID
     )? {
         let peer = try TestPeer(from: from, to: host, port: self.port)
         guard try peer.handshake(port: port, services: services) != nil,
@@ -114,7 +115,7 @@ final class NodeHarness {
         return (peer, id)
     }
 
-    func snapshot(_ id: NetPeerID) -> PeerSnapshot? {
+    func snapshot(_ id: PeerID) -> PeerSnapshot? {
         (try? node.peerSnapshots().wait())?.first { $0.id == id.hex }
     }
 }
