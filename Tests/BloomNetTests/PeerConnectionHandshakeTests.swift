@@ -156,4 +156,25 @@ struct PeerConnectionHandshakeTests {
         #expect(connection.send(type: .block, payload: payload + [0], now: 1).notSent)
         #expect(!connection.send(type: .block, payload: payload, now: 1).notSent)
     }
+
+    @Test("VERSION and an escape frame in one read: the escape header is read with the new rule")
+    func versionThenEscapeFrame_sameRead() {
+        var connection = PeerConnection.started()
+        let payload = [UInt8](repeating: 4, count: 65_535)
+        let input = Wire.version(height: 2, services: .node)
+            + Wire.escapeFrame(.tx, realLength: UInt32(payload.count), payload: payload)
+        let actions = connection.receive(input, now: 1)
+        #expect(actions.delivered.map(\.payload.count) == [65_535])
+        #expect(actions.penaltyPoints == 0)
+    }
+
+    @Test("nothing is sent before the handshake, nor after the close")
+    func send_outsideEstablished_isNotSent() {
+        var connection = PeerConnection.started()
+        #expect(connection.send(type: .tx, payload: [1], now: 0).notSent)
+        _ = connection.receive(Wire.verack, now: 1)
+        #expect(!connection.send(type: .tx, payload: [1], now: 1).notSent)
+        _ = connection.disconnect(.requested("test"))
+        #expect(connection.send(type: .tx, payload: [1], now: 2).notSent)
+    }
 }

@@ -89,6 +89,17 @@ struct TCPHandshakeTests {
         #expect(node.snapshot(id) == nil)
     }
 
+    @Test("frames split across writes, and several frames in one write, are all delivered in order")
+    func splitAndCoalescedFrames() throws {
+        let node = try NodeHarness(host: "127.0.1.9")
+        let (peer, id) = try #require(try node.handshakenPeer(from: "127.0.2.9", port: 9_009))
+        let phase = Wire.phase()
+        try peer.send(Array(phase.prefix(1)))
+        try peer.send(Array(phase.dropFirst().prefix(10)))
+        try peer.send(Array(phase.dropFirst(11)) + Wire.frame(.tx, [1]) + Wire.frame(.getPhase))
+        #expect(node.sink.messages(from: id, through: .getPhase)?.map(\.type) == [.phase, .tx, .getPhase])
+    }
+
     @Test("republish: every established peer is announced again")
     func republishConnected() throws {
         let node = try NodeHarness(host: "127.0.1.7")
