@@ -21,8 +21,9 @@ await ServiceRunner.main(service: "bloom-net") { context in
     configuration.banTime = settings.banTime
     configuration.limits.handshakeTimeout = settings.handshakeTimeout
     configuration.replica = UInt8(clamping: settings.replica)
-    // How many replicas share the outbound targets; the supervisor's scale command sets it.
-    configuration.replicaCount = Int(ProcessInfo.processInfo.environment["BLOOM_NET_REPLICAS"] ?? "") ?? 1
+    // How many replicas share the outbound targets: BLOOM_REPLICAS (the environment spelling of a `--replicas`
+    // flag), which the supervisor is to set; 1 when absent.
+    configuration.replicaCount = Int(ProcessInfo.processInfo.environment["BLOOM_REPLICAS"] ?? "") ?? 1
     configuration.bootID = context.link.bootID & 0x00FF_FFFF
     configuration.dataDirectory = URL(fileURLWithPath: settings.dataDirectory)
 
