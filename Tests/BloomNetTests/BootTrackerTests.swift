@@ -9,13 +9,21 @@ struct BootTrackerTests {
         let own = SenderID(service: .net, replica: 0, bootID: 1)
         var tracker = BootTracker(own: own)
         let sync = SenderID(service: .sync, replica: 0, bootID: 10)
-        #expect(!tracker.isNewBoot(own))
-        #expect(tracker.isNewBoot(sync))
-        #expect(!tracker.isNewBoot(sync))
-        #expect(tracker.isNewBoot(SenderID(service: .sync, replica: 0, bootID: 11)))
-        #expect(tracker.isNewBoot(SenderID(service: .sync, replica: 1, bootID: 11)))
-        #expect(!tracker.isNewBoot(SenderID(service: .sync, replica: 0, bootID: 11)))
+        let ownMessage = tracker.isNewBoot(own)
+        #expect(!ownMessage)
+        let firstSync = tracker.isNewBoot(sync)
+        #expect(firstSync)
+        let sameSync = tracker.isNewBoot(sync)
+        #expect(!sameSync)
+        let restartedSync = tracker.isNewBoot(SenderID(service: .sync, replica: 0, bootID: 11))
+        #expect(restartedSync)
+        let otherSyncReplica = tracker.isNewBoot(SenderID(service: .sync, replica: 1, bootID: 11))
+        #expect(otherSyncReplica)
+        let restartedSyncAgain = tracker.isNewBoot(SenderID(service: .sync, replica: 0, bootID: 11))
+        #expect(!restartedSyncAgain)
         // Another replica of bloom-net is another service instance, not us.
-        #expect(tracker.isNewBoot(SenderID(service: .net, replica: 1, bootID: 1)))
+        let otherNetReplica = tracker.isNewBoot(SenderID(service: .net, replica: 1, bootID: 1))
+        #expect(otherNetReplica)
     }
 }
+
