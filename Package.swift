@@ -106,7 +106,10 @@ let package = Package(
         .testTarget(name: "BloomChainTests", dependencies: ["BloomChain", "BloomCore"]),
         .testTarget(name: "BloomWireTests", dependencies: ["BloomWire", "BloomCore"]),
         .testTarget(name: "BloomBusTests", dependencies: ["BloomBus", "BloomCore"]),
-        .testTarget(name: "BloomServiceKitTests", dependencies: ["BloomServiceKit"]),
+        .testTarget(
+            name: "BloomServiceKitTests",
+            dependencies: ["BloomServiceKit", "BloomBus", "BloomCore", .product(name: "Logging", package: "swift-log")]
+        ),
         // Process-heavy: starts real supervisors and fake services; its suites run serialized.
         .testTarget(
             name: "BloomSupervisorTests",

@@ -19,8 +19,8 @@ public enum NodeBus {
         case fd(Int32)
     }
 
-    /// Waits up to `timeoutMs` (-1: forever) and returns, per item, whether it is readable. A wait interrupted by
-    /// a signal returns all false.
+    /// Waits up to `timeoutMs` (-1: forever) and returns, per item, whether it is readable (or, for a descriptor,
+    /// closed or in error: a read then tells which). A wait interrupted by a signal returns all false.
     public static func wait(_ items: [Item], timeoutMs: Int) throws(ZMQError) -> [Bool] {
         let set = ZMQPollSet()
         for item in items {
@@ -30,6 +30,8 @@ public enum NodeBus {
             }
         }
         try set.poll(timeoutMilliseconds: timeoutMs)
-        return items.indices.map { set.returnedEvents(at: $0).contains(.readable) }
+        // Any returned event counts: a pipe whose writer has gone reports POLLHUP without POLLIN, and the reader
+        // must still read it to see the end of file (else every poll returns at once).
+        return items.indices.map { set.returnedEvents(at: $0).rawValue != 0 }
     }
 }

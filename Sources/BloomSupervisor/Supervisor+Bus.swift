@@ -40,7 +40,7 @@ extension Supervisor {
     }
 
     /// Sends a CLI question to every ready replica of `service`.
-    func forward(identity: [UInt8], id: JSONValue, cmd: String, service: String, args: JSONValue) {
+    func forward(identity: [[UInt8]], id: JSONValue, cmd: String, service: String, args: JSONValue) {
         let targets = Set(replicas.filter { $0.service == service && $0.state == .ready }.map(\.index))
         guard !targets.isEmpty, let publisher else {
             let known = catalog.definition(named: service) != nil

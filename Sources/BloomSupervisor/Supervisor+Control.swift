@@ -24,8 +24,8 @@ enum ControlCommand {
 
 /// A service question waiting for its replicas' answers.
 struct PendingQuery {
-    /// The CLI's ROUTER identity and request id.
-    let identity: [UInt8]
+    /// The CLI's routing frames (identity, and the empty delimiter of a REQ client) and request id.
+    let identity: [[UInt8]]
     let requestID: JSONValue
     let cmd: String
     let service: String
@@ -44,7 +44,9 @@ extension Supervisor {
     func handleControl(_ socket: ZMQSocket) {
         while let frames = try? socket.receive(nonBlocking: true) {
             guard frames.count >= 2, let payload = frames.last else { continue }
-            let identity = frames[0]
+            // Everything before the payload routes the answer back: the DEALER's identity, plus the empty
+            // delimiter when the client is a REQ socket.
+            let identity = Array(frames.dropLast())
             let request: JSONValue
             do {
                 request = try JSONValue.decode(payload)
@@ -76,7 +78,7 @@ extension Supervisor {
         }
     }
 
-    func reply(_ identity: [UInt8], id: JSONValue, _ result: Result<JSONValue, QueryFailure>) {
+    func reply(_ identity: [[UInt8]], id: JSONValue, _ result: Result<JSONValue, QueryFailure>) {
         var answer: [String: JSONValue] = ["id": id]
         switch result {
         case .success(let value):
@@ -87,7 +89,7 @@ extension Supervisor {
             answer["error"] = .string(failure.message)
         }
         // A CLI that has gone away makes the ROUTER drop the answer, which is what we want.
-        _ = try? control?.send([identity, Array(JSONValue.object(answer).encoded().utf8)], nonBlocking: true)
+        _ = try? control?.send(identity + [Array(JSONValue.object(answer).encoded().utf8)], nonBlocking: true)
     }
 
     func status() -> JSONValue {

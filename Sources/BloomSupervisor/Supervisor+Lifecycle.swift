@@ -89,8 +89,11 @@ extension Supervisor {
         var position = 0
         while position < replicas.count {
             if let child = replicas[position].child, let status = ChildProcess.reap(child.pid) {
-                _ = replicas[position].pump?.drain(child.outputFD)
-                close(child.outputFD)
+                if !replicas[position].outputClosed {
+                    _ = replicas[position].pump?.drain(child.outputFD)
+                    close(child.outputFD)
+                }
+                replicas[position].outputClosed = false
                 replicas[position].pump?.close()
                 replicas[position].pump = nil
                 replicas[position].child = nil

@@ -210,7 +210,7 @@ public final class Supervisor {
         var items: [NodeBus.Item] = [.fd(signalFD), .socket(control), .socket(subscriber)]
         var outputs: [Int] = []
         for (position, replica) in replicas.enumerated() {
-            if let child = replica.child {
+            if let child = replica.child, !replica.outputClosed {
                 items.append(.fd(child.outputFD))
                 outputs.append(position)
             }
@@ -218,7 +218,12 @@ public final class Supervisor {
         let ready = try NodeBus.wait(items, timeoutMs: timeout)
         if ready[0] { handleSignals() }
         for (offset, position) in outputs.enumerated() where ready[3 + offset] && position < replicas.count {
-            if let fd = replicas[position].child?.outputFD { _ = replicas[position].pump?.drain(fd) }
+            // At end of file the descriptor is closed and no longer polled: a child that closes its output while it
+            // keeps running must not make every poll return at once.
+            if let fd = replicas[position].child?.outputFD, replicas[position].pump?.drain(fd) == false {
+                close(fd)
+                replicas[position].outputClosed = true
+            }
         }
         reapChildren()
         if ready[1] { handleControl(control) }

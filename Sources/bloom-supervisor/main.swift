@@ -5,9 +5,20 @@ import Logging
 
 // First, before any thread exists: see Supervisor.blockSignals.
 let signalFD = Supervisor.blockSignals()
+// A closed stderr (a pipe whose reader went away) must not kill the node: writes fail with EPIPE instead.
+signal(SIGPIPE, SIG_IGN)
 guard signalFD >= 0 else {
     FileHandle.standardError.write(Data("bloom-supervisor: cannot create a signalfd\n".utf8))
     exit(ExitCode.failure)
+}
+if CommandLineFlags.wantsHelp(CommandLine.arguments) {
+    print(
+        CommandLineFlags.help(
+            program: "bloom-supervisor",
+            summary: "Starts every BloomCoin service, restarts them when they fail, stops them in order on SIGTERM."
+        )
+    )
+    exit(ExitCode.success)
 }
 let configuration: NodeConfiguration
 do {

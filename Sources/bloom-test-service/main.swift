@@ -7,10 +7,18 @@ import ServiceLifecycle
 //   BLOOM_TEST_EXIT_AFTER_MS=N   exit after N ms (with BLOOM_TEST_EXIT_CODE, default 1)
 //   BLOOM_TEST_HANG_AFTER_MS=N   stop heartbeating after N ms, but keep running
 //   BLOOM_TEST_IGNORE_SIGTERM=1  ignore SIGTERM (the supervisor must SIGKILL it)
+//   BLOOM_TEST_CLOSE_OUTPUT=1    close stdout and stderr at start (end of file for the supervisor)
 //   BLOOM_TEST_STOP_LOG=PATH     append "<name> <replica> <pid>" to PATH when stopping gracefully
 // It answers the queries `peers` (one fake peer per replica), `chain` and `coherence`.
 let environment = ProcessInfo.processInfo.environment
 let name = environment["BLOOM_SERVICE_NAME"] ?? "bloom-test-service"
+if environment["BLOOM_TEST_CLOSE_OUTPUT"] == "1" {
+    // Like a daemon that redirects its output: the supervisor sees end of file while the process runs on.
+    let devNull = open("/dev/null", O_WRONLY)
+    dup2(devNull, 1)
+    dup2(devNull, 2)
+    close(devNull)
+}
 if environment["BLOOM_TEST_IGNORE_SIGTERM"] == "1" {
     signal(SIGTERM, SIG_IGN)
 }

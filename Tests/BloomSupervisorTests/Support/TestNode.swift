@@ -48,6 +48,10 @@ final class TestNode {
     }
 
     init(services: [Service] = TestNode.standard()) throws {
+        for binary in ["bloom-supervisor", "bloom-test-service"]
+        where !FileManager.default.isExecutableFile(atPath: Self.binaries + "/" + binary) {
+            throw TestNodeError.timeout("no \(binary) in \(Self.binaries): build everything first (swift build --build-tests)")
+        }
         // Short paths: ipc socket paths must fit 107 bytes.
         root = "/tmp/bsv-" + String(UUID().uuidString.prefix(8))
         dataDirectory = root + "/node"
@@ -168,6 +172,7 @@ final class TestNode {
 }
 
 enum TestNodeError: Error, CustomStringConvertible {
+    /// A wait that did not end, or a precondition of the test that does not hold.
     case timeout(String)
     var description: String {
         switch self {
