@@ -16,15 +16,17 @@ let package = Package(
         .executable(name: "bloom-supervisor", targets: ["bloom-supervisor"]),
         .executable(name: "bloom", targets: ["bloom"]),
         .executable(name: "bloom-bench", targets: ["bloom-bench"]),
-        // gossip helper products
         .library(name: "BloomGossip", targets: ["BloomGossip"]),
         .executable(name: "bloom-gossip", targets: ["bloom-gossip"]),
+        .library(name: "BloomNet", targets: ["BloomNet"]),
+        .executable(name: "bloom-net", targets: ["bloom-net"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // libzmq's C API (Debian: libzmq3-dev). Only BloomBus imports it.
@@ -92,7 +94,9 @@ let package = Package(
             name: "bloom-bench",
             dependencies: [
                 "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomServiceKit", "BloomCLI",
-                "BloomGossip",
+                "BloomGossip", "BloomNet",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "BloomCoreTests", dependencies: ["BloomCore"]),
@@ -112,7 +116,6 @@ let package = Package(
             name: "BloomVectorTests",
             dependencies: ["BloomCore", "BloomChain", "BloomWire"]
         ),
-        // ===== BEGIN gossip helper targets (merge by hand) =====
         // bloom-gossip's logic: sharing strategy, peer phase table, consistency scores, BLOOM handling, the
         // mining controller and its dedicated ensemble thread (pure state machines), and `GossipService`, which
         // wires them to the bus.
@@ -140,6 +143,41 @@ let package = Package(
         .testTarget(name: "BloomGossipTests", dependencies: ["BloomGossip", "BloomCore", "BloomWire", "BloomBus"]),
         // Starts the real bloom-gossip binary against a mock bus; serialized, process-heavy.
         .testTarget(name: "BloomGossipProcessTests", dependencies: ["BloomGossip", "BloomBus", "BloomCore"]),
-        // ===== END gossip helper targets =====
+        // Peer connections: the per-connection state machine, the ban list and the SwiftNIO transport.
+        .target(
+            name: "BloomNet",
+            dependencies: [
+                "BloomCore",
+                "BloomWire",
+                "BloomBus",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The thin main: configuration, bus and ServiceGroup from the service kit.
+        .executableTarget(
+            name: "bloom-net",
+            dependencies: [
+                "BloomNet",
+                "BloomBus",
+                "BloomServiceKit",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Real TCP on loopback: its suites run serialized.
+        .testTarget(
+            name: "BloomNetTests",
+            dependencies: [
+                "BloomNet",
+                "BloomWire",
+                "BloomCore",
+                "BloomBus",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ]
 )

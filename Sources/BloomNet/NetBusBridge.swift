@@ -1,0 +1,159 @@
+import BloomBus
+import BloomWire
+import Logging
+
+/// Connects a ``NetNode`` to the bus (DESIGN.md "The bus", "Contracts").
+///
+/// | topic | direction | what |
+/// |---|---|---|
+/// | `p2p.in.<TYPE>` | publish | every accepted frame; envelope peer id = the connection's id, sender = this replica |
+/// | `p2p.peer` | publish | connected (VERSION fields, address, direction) / disconnected (reason) |
+/// | `p2p.flow` | publish | a peer's send queue full / open again |
+/// | `p2p.out` | subscribe | send to one peer, all, or all but one |
+/// | `p2p.ctl` | subscribe | penalise, disconnect, ban (peer or IP), connect |
+/// | `chain.tip` | subscribe | our height for VERSION |
+/// | `gossip.score` | subscribe | consistency scores, used when evicting inbound peers |
+/// | `svc.heartbeat` | subscribe | a new boot id of another service → re-publish every `p2p.peer connected` |
+///
+/// The publishing half is the node's ``NetEventSink``; ``run(node:)`` is the consuming half.
+public final class NetBusBridge: NetEventSink {
+    private let bus: any Bus
+    private let logger: Logger
+
+    /// A bridge publishing on `bus`.
+    public init(bus: any Bus, logger: Logger = Logger(label: "bloom-net.bus")) {
+        self.bus = bus
+        self.logger = logger
+    }
+
+    /// The topics ``run(node:)`` consumes; subscribed by ``subscribe()``.
+    public static let subscriptions: [Topic] = [.p2pOut, .p2pControl, .chainTip, .gossipScore, .serviceHeartbeat]
+
+    /// Subscribes the bus to everything ``run(node:)`` consumes.
+    public func subscribe() {
+        for topic in Self.subscriptions { bus.subscribe(topic) }
+    }
+
+    /// Publishes one node event (called on the node's event loop; publishing never blocks).
+    public func handle(_ event: NetEvent) {
+        switch event {
+        case .message(let id, let frame):
+            bus.publish(
+                Topic.p2pIn(messageType: frame.type.rawValue),
+                payload: frame.payload,
+                kind: .event,
+                flags: [],
+                peerID: id,
+                requestID: 0
+            )
+        case .connected(let snapshot, let version):
+            guard let id = PeerID(hex: snapshot.id) else { return }
+            let connected = PeerEvent.Connected(
+                peer: id,
+                address: snapshot.address,
+                direction: snapshot.direction == "in" ? .inbound : .outbound,
+                version: version?.protocolVersion ?? 0,
+                height: snapshot.height,
+                services: snapshot.services,
+                listenPort: UInt16(clamping: version?.port ?? 0)
+            )
+            bus.publish(.p2pPeer, PeerEvent.connected(connected), peerID: connected.peer)
+        case .disconnected(let id, _, let reason):
+            bus.publish(.p2pPeer, PeerEvent.disconnected(peer: id, reason: reason.description), peerID: id)
+        case .flow(let id, let open):
+            bus.publish(.p2pFlow, P2PFlow(peer: id, state: open ? .open : .full), peerID: id)
+        }
+    }
+
+    /// Starts ``run(node:)`` on the node's event loop (not on the cooperative pool) and returns its task.
+    public func start(node: NetNode) -> Task<Void, Never> {
+        Task(executorPreference: EventLoopTaskExecutor(loop: node.eventLoop)) {
+            await self.run(node: node)
+        }
+    }
+
+    /// Applies bus messages to `node` until the bus stops or the task is cancelled.
+    public func run(node: NetNode) async {
+        var boots = BootTracker(own: bus.sender)
+        for await message in bus.messages {
+            if Task.isCancelled { return }
+            apply(message, to: node, boots: &boots)
+        }
+    }
+
+    /// Applies one message; malformed payloads are logged and dropped.
+    public func apply(_ message: BusMessage, to node: NetNode, boots: inout BootTracker) {
+        if boots.isNewBoot(message.envelope.sender) {
+            // A service that restarted missed our edge events (DESIGN.md "Heartbeats").
+            node.republishConnected()
+        }
+        do {
+            switch message.topic {
+            case .p2pOut:
+                let out = try message.decode(P2POut.self)
+                let target: SendTarget
+                switch out.target {
+                case .peer(let peer): target = .one(peer)
+                case .all: target = .all
+                case .allExcept(let peer): target = .allExcept(peer)
+                }
+                node.send(type: MessageType(rawValue: out.messageType), payload: out.payload, to: target)
+            case .p2pControl:
+                apply(try message.decode(P2PControl.self), to: node)
+            case .chainTip:
+                node.setLocalHeight(try message.decode(ChainTip.self).height)
+            case .gossipScore:
+                let score = try message.decode(GossipScore.self)
+                node.setConsistencyScore(score.peer, score: score.score)
+            default:
+                break
+            }
+        } catch {
+            logger.warning(
+                "malformed bus message",
+                metadata: ["bloom.topic": "\(message.topic)", "bloom.error": "\(error)"]
+            )
+        }
+    }
+
+    private func apply(_ control: P2PControl, to node: NetNode) {
+        switch control {
+        case .penalise(let peer, let points, let reason):
+            node.penalise(peer, points: Int(points), reason: reason)
+        case .disconnect(let peer, let reason):
+            node.disconnect(peer, reason: reason)
+        case .ban(.peer(let peer), let seconds, let reason):
+            node.ban(peer, duration: seconds == 0 ? nil : Double(seconds), reason: reason)
+        case .ban(.ip(let ip), let seconds, let reason):
+            node.ban(ip: ip, duration: seconds == 0 ? nil : Double(seconds), reason: reason)
+        case .connect(let address):
+            guard let endpoint = PeerEndpoint(parsing: address) else {
+                logger.warning("connect: bad address", metadata: ["bloom.peer.address": "\(address)"])
+                return
+            }
+            node.connect(to: endpoint)
+        }
+    }
+}
+
+/// Remembers each other service's boot id, to notice restarts.
+public struct BootTracker: Sendable {
+    private let own: SenderID
+    private var boots: [ServiceReplica: UInt32] = [:]
+
+    private struct ServiceReplica: Hashable, Sendable {
+        var service: UInt8
+        var replica: UInt8
+    }
+
+    /// A tracker that ignores `own`.
+    public init(own: SenderID) { self.own = own }
+
+    /// True when `sender` is another service seen for the first time or with a new boot id: it may have
+    /// missed `p2p.peer` events.
+    public mutating func isNewBoot(_ sender: SenderID) -> Bool {
+        guard sender != own else { return false }
+        let key = ServiceReplica(service: sender.service.rawValue, replica: sender.replica)
+        return boots.updateValue(sender.bootID, forKey: key) != sender.bootID
+    }
+}

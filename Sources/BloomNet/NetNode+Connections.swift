@@ -1,0 +1,248 @@
+import BloomBus
+import BloomWire
+import Logging
+import NIOCore
+
+extension NetNode {
+    /// A TCP connection is up. Refuses banned IPs, and inbound connections past the limit (unless a peer with a
+    /// negative consistency score can be evicted for it); otherwise sends our VERSION.
+    /// - Returns: The connection's id, nil if it was refused.
+    func channelActive(_ channel: Channel, direction: PeerConnection.Direction, dialled: PeerEndpoint?) -> PeerID? {
+        loop.preconditionInEventLoop()
+        let remote = PeerEndpoint(
+            host: channel.remoteAddress?.ipAddress ?? "?",
+            port: channel.remoteAddress?.port ?? 0
+        )
+        let localHost = channel.localAddress?.ipAddress ?? configuration.bindHost
+        if let dialled { dialling.remove(dialled) }
+        guard !stopping, !bans.isBanned(remote.host, now: clock.wall()) else {
+            // A refused connection is simply closed (§2.5 item 11).
+            channel.close(promise: nil)
+            return nil
+        }
+        if direction == .inbound && !makeInboundRoom() {
+            logger.debug("inbound refused: full", metadata: [NetLogKeys.address: "\(remote)"])
+            channel.close(promise: nil)
+            return nil
+        }
+        let id = ids.next()
+        let now = clock.monotonic()
+        let entry = PeerEntry(
+            id: id,
+            channel: channel,
+            connection: PeerConnection(
+                direction: direction,
+                localVersion: localVersion(),
+                limits: configuration.limits,
+                now: now
+            ),
+            remote: remote,
+            localHost: localHost,
+            dialled: dialled,
+            wallOffset: clock.wall() - now
+        )
+        peers[id] = entry
+        if let dialled { candidates[dialled]?.delay = configuration.redialDelay }
+        logger.debug(
+            "connected",
+            metadata: [
+                NetLogKeys.peer: "\(id)", NetLogKeys.address: "\(remote)",
+                NetLogKeys.direction: "\(direction.rawValue)",
+            ]
+        )
+        perform(entry.connection.start(now: now), for: entry)
+        flush(id)
+        return id
+    }
+
+    /// Bytes from the socket.
+    func received(_ buffer: ByteBuffer, from id: PeerID) {
+        guard let entry = peers[id] else { return }
+        let now = clock.monotonic()
+        let actions = buffer.withUnsafeReadableBytes { entry.connection.receive($0, now: now) }
+        perform(actions, for: entry)
+    }
+
+    /// The peer half-closed its side.
+    func endOfStream(from id: PeerID) {
+        guard let entry = peers[id] else { return }
+        perform(entry.connection.endOfStream(now: clock.monotonic()), for: entry)
+    }
+
+    /// Writes issued while handling a read go out in one flush.
+    func flush(_ id: PeerID) {
+        guard let entry = peers[id], entry.needsFlush else { return }
+        entry.needsFlush = false
+        entry.channel.flush()
+    }
+
+    /// Flushes every peer with pending writes once the tasks queued so far have run: a burst of `p2p.out` sends
+    /// costs one socket write per peer, not one per frame.
+    func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        loop.execute {
+            self.flushScheduled = false
+            for entry in self.peers.values where entry.needsFlush { self.flush(entry.id) }
+        }
+    }
+
+    func writabilityChanged(_ id: PeerID, writable: Bool) {
+        guard peers[id] != nil else { return }
+        sink.handle(.flow(id, open: writable))
+    }
+
+    func transportError(_ id: PeerID, error: Error) {
+        guard let entry = peers[id] else { return }
+        if entry.closeReason == nil { entry.closeReason = .transport("\(error)") }
+    }
+
+    /// The socket is gone: forget the peer and announce it.
+    func channelInactive(_ id: PeerID) {
+        guard let entry = peers.removeValue(forKey: id) else { return }
+        let reason = entry.closeReason ?? .closedByPeer
+        logger.info(
+            "disconnected",
+            metadata: [
+                NetLogKeys.peer: "\(id)", NetLogKeys.address: "\(entry.address)",
+                NetLogKeys.reason: "\(reason)",
+            ]
+        )
+        if let dialled = entry.dialled, candidates[dialled] != nil {
+            scheduleRedial(dialled, now: clock.monotonic())
+        }
+        if entry.announced {
+            sink.handle(.disconnected(id, address: entry.address.description, reason: reason))
+        }
+    }
+
+    /// Carries out a state machine's actions.
+    func perform(_ actions: [ConnectionAction], for entry: PeerEntry) {
+        for action in actions {
+            switch action {
+            case .send(let bytes):
+                write(bytes, to: entry)
+            case .handshakeCompleted:
+                // A duplicate closed while its VERSION was handled is never announced.
+                guard entry.closeReason == nil else { continue }
+                entry.announced = true
+                sink.handle(.connected(entry.snapshot, version: entry.connection.peerVersion))
+            case .peerVersion(let version):
+                learnedListenAddress(version, for: entry)
+            case .deliver(let frame):
+                sink.handle(.message(entry.id, frame))
+            case .penalised(let points, let reason):
+                logger.info(
+                    "penalised",
+                    metadata: [
+                        NetLogKeys.peer: "\(entry.id)", NetLogKeys.reason: "\(reason)",
+                        NetLogKeys.points: "\(points)",
+                    ]
+                )
+            case .ignored(let why):
+                logger.trace("ignored", metadata: [NetLogKeys.peer: "\(entry.id)", NetLogKeys.reason: "\(why)"])
+            case .notSent(let why):
+                logger.info("not sent", metadata: [NetLogKeys.peer: "\(entry.id)", NetLogKeys.reason: "\(why)"])
+            case .disconnect(let reason):
+                closeChannel(entry, reason)
+            }
+        }
+    }
+
+    /// Closes through the state machine, so it stops processing input.
+    func close(_ entry: PeerEntry, _ reason: DisconnectReason) {
+        let actions = entry.connection.disconnect(reason)
+        if actions.isEmpty { closeChannel(entry, reason) } else { perform(actions, for: entry) }
+    }
+
+    private func closeChannel(_ entry: PeerEntry, _ reason: DisconnectReason) {
+        if entry.closeReason == nil { entry.closeReason = reason }
+        // `.banned` closes follow a ban already recorded (with its own duration); misbehaviour bans here.
+        if case .misbehaviour = reason {
+            do {
+                try bans.ban(entry.remote.host, duration: configuration.banTime, reason: "\(reason)", now: clock.wall())
+            } catch {
+                logger.error("ban list not saved", metadata: [NetLogKeys.error: "\(error)"])
+            }
+            logger.notice(
+                "banned",
+                metadata: [
+                    NetLogKeys.address: "\(entry.remote.host)",
+                    NetLogKeys.reason: "\(reason)",
+                ]
+            )
+            // Bans are by IP: the address's other connections go too.
+            for other in peers.values where other !== entry && other.remote.host == entry.remote.host {
+                close(other, .banned)
+            }
+        }
+        if entry.needsFlush {
+            entry.needsFlush = false
+            entry.channel.flush()
+        }
+        entry.channel.close(promise: nil)
+    }
+
+    private func write(_ bytes: [UInt8], to entry: PeerEntry) {
+        let count = bytes.count
+        guard entry.pendingWriteBytes + count <= configuration.maxSendQueueBytes else {
+            // A peer that does not read is dropped rather than buffered for (issue 4, item 3).
+            close(entry, .sendQueueOverflow(bytes: entry.pendingWriteBytes + count))
+            return
+        }
+        entry.pendingWriteBytes += count
+        let promise = loop.makePromise(of: Void.self)
+        let id = entry.id
+        // Runs on the loop (the promise is the loop's): the entry may be gone by then, which is fine.
+        promise.futureResult.whenComplete { _ in self.peers[id]?.pendingWriteBytes -= count }
+        entry.channel.write(entry.channel.allocator.buffer(bytes: bytes), promise: promise)
+        entry.needsFlush = true
+    }
+
+    /// Inbound slots: room if under the limit, or if the worst-scored inbound peer is negative (spec §9: prefer
+    /// peers whose phase reports are consistent) and can be evicted.
+    private func makeInboundRoom() -> Bool {
+        let inbound = peers.values.filter { $0.connection.direction == .inbound && !$0.connection.isClosed }
+        if inbound.count < configuration.maxInbound { return true }
+        guard let worst = inbound.min(by: { $0.consistencyScore < $1.consistencyScore }),
+            worst.consistencyScore < 0
+        else { return false }
+        close(worst, .evicted)
+        return true
+    }
+
+    /// The peer's VERSION tells where it listens: enforce one connection per address, and no self-connection.
+    private func learnedListenAddress(_ version: VersionMessage, for entry: PeerEntry) {
+        if entry.connection.direction == .inbound {
+            entry.listenAddress = PeerEndpoint(host: entry.remote.host, port: Int(version.port))
+        }
+        let address = entry.address
+        let ourPort = listeningPort ?? configuration.port
+        if entry.connection.direction == .inbound && entry.remote.host == entry.localHost && address.port == ourPort {
+            // Our own VERSION came back: we dialled ourselves. Never dial that address again.
+            selfAddresses.insert(address)
+            close(entry, .selfConnection)
+            for other in peers.values where other.dialled == address { close(other, .selfConnection) }
+            return
+        }
+        if entry.announced {
+            sink.handle(.connected(entry.snapshot, version: version))
+        }
+        guard
+            let other = peers.values.first(where: {
+                $0 !== entry && !$0.connection.isClosed && $0.listenAddress == address
+            })
+        else { return }
+        // Mutual dial: keep the connection started by the lower (ip, port), so both ends keep the same one.
+        let loser: PeerEntry
+        if entry.connection.direction != other.connection.direction {
+            let outbound = entry.connection.direction == .outbound ? entry : other
+            let inbound = outbound === entry ? other : entry
+            let us = PeerEndpoint(host: outbound.localHost, port: ourPort)
+            loser = us < address ? inbound : outbound
+        } else {
+            loser = entry
+        }
+        close(loser, .duplicate)
+    }
+}

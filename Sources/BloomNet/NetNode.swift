@@ -1,0 +1,183 @@
+import BloomBus
+import BloomWire
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// bloom-net's peer I/O: listens, dials, runs one ``PeerConnection`` per socket, enforces connection limits,
+/// address uniqueness and bans, and reports to a ``NetEventSink``.
+///
+/// All state is confined to one event loop (the node is `@unchecked Sendable` for that reason); public methods
+/// hop onto it. The bus bridge calls the command methods and implements the sink.
+public final class NetNode: @unchecked Sendable {
+    /// The settings in force.
+    public let configuration: NetConfiguration
+    let loop: EventLoop
+    let sink: NetEventSink
+    let clock: NetClock
+    var logger: Logger
+
+    var peers: [PeerID: PeerEntry] = [:]
+    let ids: PeerIDGenerator
+    var bans: BanList
+    var serverChannel: Channel?
+    var tickTask: RepeatedTask?
+    var localHeight: UInt32
+    var stopping = false
+    /// A flush of all peers is queued on the loop.
+    var flushScheduled = false
+    /// Addresses to keep connected (`--connect`, `p2p.ctl connect`), with their redial state.
+    var candidates: [PeerEndpoint: DialState] = [:]
+    /// Addresses being dialled now.
+    var dialling: Set<PeerEndpoint> = []
+    /// Addresses found to be ourselves: never dialled again.
+    var selfAddresses: Set<PeerEndpoint> = []
+
+    struct DialState {
+        var nextAttempt: Double
+        var delay: Double
+    }
+
+    /// A node that is not listening yet.
+    /// - Parameters:
+    ///   - configuration: Ports, limits, replica and data directory.
+    ///   - eventLoop: The one loop every connection of this node runs on.
+    ///   - sink: Where events go (the bus bridge).
+    ///   - clock: Time sources (the system's by default).
+    ///   - logger: Base logger.
+    public init(
+        configuration: NetConfiguration,
+        eventLoop: EventLoop,
+        sink: NetEventSink,
+        clock: NetClock = .system,
+        logger: Logger = Logger(label: "bloom-net")
+    ) {
+        self.configuration = configuration
+        self.loop = eventLoop
+        self.sink = sink
+        self.clock = clock
+        self.logger = logger
+        self.localHeight = configuration.initialHeight
+        self.ids = PeerIDGenerator(
+            sender: SenderID(service: .net, replica: configuration.replica, bootID: configuration.bootID)
+        )
+        if let directory = configuration.dataDirectory {
+            bans = BanList(dataDirectory: directory, now: clock.wall())
+        } else {
+            bans = BanList()
+        }
+        for endpoint in configuration.connect {
+            candidates[endpoint] = DialState(nextAttempt: 0, delay: configuration.redialDelay)
+        }
+    }
+
+    /// The loop every connection of this node runs on.
+    public var eventLoop: EventLoop { loop }
+
+    /// The port the listener is bound to (useful when the configuration asked for 0), nil before ``start()``.
+    public var listeningPort: Int? {
+        serverChannel?.localAddress?.port
+    }
+
+    /// Binds the listener (SO_REUSEPORT, so replicas share the port) and starts the timers and dials.
+    /// - Returns: The bound port.
+    public func start() -> EventLoopFuture<Int> {
+        let reusePort = ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT))
+        let bootstrap = ServerBootstrap(group: loop, childGroup: loop)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(reusePort, value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelOption(Self.keepAliveIdle, value: Self.keepAliveIdleSeconds)
+            .childChannelOption(Self.keepAliveInterval, value: Self.keepAliveIntervalSeconds)
+            .childChannelOption(Self.keepAliveCount, value: Self.keepAliveProbes)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelOption(.writeBufferWaterMark, value: waterMark)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        PeerChannelHandler(node: self, direction: .inbound, dialled: nil)
+                    )
+                }
+            }
+        return bootstrap.bind(host: configuration.bindHost, port: configuration.port).flatMap { channel in
+            self.serverChannel = channel
+            self.tickTask = self.loop.scheduleRepeatedTask(
+                initialDelay: .zero,
+                delay: .nanoseconds(Int64(self.configuration.tickInterval * 1e9))
+            ) { _ in self.tick() }
+            let port = channel.localAddress?.port ?? self.configuration.port
+            self.logger.info(
+                "listening",
+                metadata: ["bloom.port": "\(port)", "bloom.replica": "\(self.configuration.replica)"]
+            )
+            return self.loop.makeSucceededFuture(port)
+        }
+    }
+
+    /// Stops accepting and the timers, lets each peer's queued frames reach its socket (at most
+    /// `drainTimeout` seconds: a peer that does not read must not hold up the exit), then closes every peer.
+    /// Call once, before shutting the event loop group down.
+    public func shutdown(drainTimeout: Double = 2) -> EventLoopFuture<Void> {
+        loop.flatSubmit {
+            self.stopping = true
+            self.tickTask?.cancel()
+            let server = self.serverChannel?.close() ?? self.loop.makeSucceededVoidFuture()
+            let closes = self.peers.values.map { entry -> EventLoopFuture<Void> in
+                // Stop reading from the peer; the channel stays open until its queue is written.
+                _ = entry.connection.disconnect(.shutdown)
+                if entry.closeReason == nil { entry.closeReason = .shutdown }
+                let channel = entry.channel
+                // An empty write completes once everything queued before it has been written.
+                let drained = channel.writeAndFlush(channel.allocator.buffer(capacity: 0))
+                let deadline = self.loop.scheduleTask(in: .nanoseconds(Int64(drainTimeout * 1e9))) {
+                    channel.close(promise: nil)
+                }
+                drained.whenComplete { _ in
+                    deadline.cancel()
+                    channel.close(promise: nil)
+                }
+                return channel.closeFuture
+            }
+            return server.recover { _ in }.and(EventLoopFuture.andAllComplete(closes, on: self.loop)).map { _ in }
+        }
+    }
+
+    // TCP keepalive: a peer whose host vanished (no FIN, no RST) is found after about 60 + 6 × 10 s instead of
+    // the kernel's default two hours.
+    static let keepAliveIdle = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPIDLE))
+    static let keepAliveInterval = ChannelOptions.Types.SocketOption(
+        level: .tcp,
+        name: .init(rawValue: TCP_KEEPINTVL)
+    )
+    static let keepAliveCount = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_KEEPCNT))
+    static let keepAliveIdleSeconds: SocketOptionValue = 60
+    static let keepAliveIntervalSeconds: SocketOptionValue = 10
+    static let keepAliveProbes: SocketOptionValue = 6
+
+    var waterMark: ChannelOptions.Types.WriteBufferWaterMark {
+        let low = max(1, configuration.sendQueueLowWater)
+        return .init(low: low, high: max(low + 1, configuration.sendQueueHighWater))
+    }
+
+    /// Our VERSION for a new connection.
+    func localVersion() -> VersionMessage {
+        VersionMessage(
+            height: localHeight,
+            timestamp: UInt64(max(0, clock.wall())),
+            port: UInt32(clamping: listeningPort ?? configuration.port)
+        )
+    }
+
+    func tick() {
+        let now = clock.monotonic()
+        for entry in Array(peers.values) {
+            let actions = entry.connection.tick(now: now)
+            perform(actions, for: entry)
+        }
+        bans.prune(now: clock.wall())
+        maintainOutbound(now: now)
+    }
+}

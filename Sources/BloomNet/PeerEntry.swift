@@ -1,0 +1,66 @@
+import BloomBus
+import NIOCore
+
+/// Everything bloom-net keeps about one live connection. Confined to the node's event loop.
+final class PeerEntry {
+    let id: PeerID
+    let channel: Channel
+    var connection: PeerConnection
+    /// The remote IP and TCP source port.
+    let remote: PeerEndpoint
+    /// Our side's IP on this connection (for the mutual-dial rule).
+    let localHost: String
+    /// The address we dialled, for outbound connections.
+    let dialled: PeerEndpoint?
+    /// Where the peer listens: the dialled address, or its IP plus the port its VERSION advertised.
+    var listenAddress: PeerEndpoint?
+    /// Bytes handed to the channel and not yet written to the socket.
+    var pendingWriteBytes = 0
+    /// Whether a write was issued since the last flush.
+    var needsFlush = false
+    /// Whether the peer was announced on `p2p.peer` (so a disconnect is announced too).
+    var announced = false
+    /// Why we closed it, reported when the channel goes inactive.
+    var closeReason: DisconnectReason?
+    /// bloom-gossip's consistency score (0 neutral, negative bad).
+    var consistencyScore = 0.0
+    /// Wall-clock offset: `wall = monotonic + wallOffset`, for reports.
+    let wallOffset: Double
+
+    init(
+        id: PeerID,
+        channel: Channel,
+        connection: PeerConnection,
+        remote: PeerEndpoint,
+        localHost: String,
+        dialled: PeerEndpoint?,
+        wallOffset: Double
+    ) {
+        self.id = id
+        self.channel = channel
+        self.connection = connection
+        self.remote = remote
+        self.localHost = localHost
+        self.dialled = dialled
+        self.listenAddress = dialled
+        self.wallOffset = wallOffset
+    }
+
+    var address: PeerEndpoint { listenAddress ?? remote }
+
+    var snapshot: PeerSnapshot {
+        PeerSnapshot(
+            id: id.hex,
+            address: address.description,
+            direction: connection.direction.rawValue,
+            height: connection.peerHeight,
+            services: connection.peerVersion?.advertisedServices.rawValue ?? 0,
+            handshakeTime: connection.handshakeCompletedAt.map { $0 + wallOffset },
+            bytesIn: connection.bytesIn,
+            bytesOut: connection.bytesOut,
+            penalty: connection.points,
+            lastMessage: connection.lastFrameAt + wallOffset,
+            score: consistencyScore
+        )
+    }
+}
