@@ -11,10 +11,17 @@ let package = Package(
         .library(name: "BloomWire", targets: ["BloomWire"]),
         .library(name: "BloomBus", targets: ["BloomBus"]),
         .executable(name: "bloom-bench", targets: ["bloom-bench"]),
+        // --- bloom-sync (sync helper): merge by hand ---
+        .library(name: "BloomSync", targets: ["BloomSync"]),
+        .executable(name: "bloom-sync", targets: ["bloom-sync"]),
+        // --- end bloom-sync ---
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // --- bloom-sync (sync helper): merge by hand ---
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // --- end bloom-sync ---
     ],
     targets: [
         // libzmq's C API (Debian: libzmq3-dev). Only BloomBus imports it.
@@ -53,5 +60,23 @@ let package = Package(
             name: "BloomVectorTests",
             dependencies: ["BloomCore", "BloomChain", "BloomWire"]
         ),
+        // --- bloom-sync (sync helper): merge by hand ---
+        // The chain store on SQLite, the mempool and the sync state machines.
+        .target(
+            name: "BloomSync",
+            dependencies: [
+                "BloomCore",
+                "BloomChain",
+                "BloomWire",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "bloom-sync", dependencies: ["BloomSync", "BloomChain", "BloomCore"]),
+        .testTarget(
+            name: "BloomSyncTests",
+            dependencies: ["BloomSync", "BloomChain", "BloomCore", "BloomWire"]
+        ),
+        // --- end bloom-sync ---
     ]
 )
