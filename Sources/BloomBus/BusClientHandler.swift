@@ -1,0 +1,216 @@
+import BloomCore
+import CZeroMQ
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The loop-thread half of a ``BusClient``: sends what was published, receives and decodes what arrives.
+final class BusClientHandler: SocketLoopHandler {
+    enum Command: Sendable {
+        case publish(OutgoingBusMessage)
+        /// A join probe: sent like a message but not counted as published.
+        case probe(OutgoingBusMessage)
+        /// `known`: the exact topic, remembered so that received topic frames can be matched without decoding.
+        case subscribe([UInt8], known: Topic?)
+        case unsubscribe([UInt8])
+    }
+
+    /// Most messages received per wake-up (then the command queue gets its turn).
+    static let maxBatch = 512
+    /// Most distinct topics remembered for matching received frames.
+    static let maxKnownTopics = 128
+    static let probePrefix = Array("bus.probe.".utf8)
+
+    private let pub: ZMQSocket
+    private let sub: ZMQSocket
+    private let sender: SenderID
+    private let shared: BusClientShared
+    private let continuation: AsyncStream<[BusMessage]>.Continuation
+    private let logger: Logger
+    private let topicBuffer = ZMQMessageBuffer()
+    private let bodyBuffer = ZMQMessageBuffer()
+    private let outBuffer = ZMQMessageBuffer()
+
+    /// Last sequence number sent per topic. A short array searched from the most recent entry: a process publishes
+    /// on a handful of topics, and `Topic ==` first compares the frame buffers' identity.
+    private var sequences: [(topic: Topic, last: UInt64)] = []
+    private var lastSequenceIndex = 0
+    private var gaps = GapCounter()
+    /// Topics seen or subscribed, with whether they are internal probes (never delivered).
+    private var known: [(topic: Topic, isProbe: Bool)] = []
+
+    init(
+        pub: ZMQSocket,
+        sub: ZMQSocket,
+        sender: SenderID,
+        shared: BusClientShared,
+        continuation: AsyncStream<[BusMessage]>.Continuation,
+        logger: Logger
+    ) {
+        self.pub = pub
+        self.sub = sub
+        self.sender = sender
+        self.shared = shared
+        self.continuation = continuation
+        self.logger = logger
+    }
+
+    func pollEvents(forSocket index: Int) -> ZMQPollEvents {
+        // The PUB socket is never read; the SUB socket only while the consumer keeps up.
+        index == 1 && shared.mayRead() ? .readable : []
+    }
+
+    // MARK: Receiving
+
+    func socketReady(_ index: Int, events: ZMQPollEvents, socket: ZMQSocket) {
+        guard index == 1 else { return }
+        let room = shared.receiveBufferLimit - shared.outstanding.load(ordering: .relaxed)
+        let limit = min(Self.maxBatch, max(0, room))
+        var batch: [BusMessage] = []
+        batch.reserveCapacity(limit)
+        var attempts = 0
+        while batch.count < limit && attempts < Self.maxBatch * 2 {
+            attempts += 1
+            let error = topicBuffer.receive(from: sub.handle, nonBlocking: true)
+            if error == EAGAIN { break }
+            if error != 0 {
+                logger.debug("bus receive failed", metadata: ["error": "\(ZMQError(code: .init(rawValue: error), operation: "zmq_msg_recv"))"])
+                break
+            }
+            if let message = receiveRest() { batch.append(message) }
+        }
+        guard !batch.isEmpty else { return }
+        shared.outstanding.add(batch.count, ordering: .sequentiallyConsistent)
+        shared.received.add(batch.count, ordering: .relaxed)
+        continuation.yield(batch)
+    }
+
+    /// With the topic frame in `topicBuffer`: receives the body and decodes. Nil for malformed or internal messages.
+    private func receiveRest() -> BusMessage? {
+        guard topicBuffer.more else {
+            shared.malformed.add(1, ordering: .relaxed)
+            return nil
+        }
+        if bodyBuffer.receive(from: sub.handle, nonBlocking: false) != 0 { return nil }
+        if bodyBuffer.more {
+            bodyBuffer.discardRest(of: sub.handle)
+            shared.malformed.add(1, ordering: .relaxed)
+            return nil
+        }
+        let message: BusMessage
+        let isProbe: Bool
+        do throws(DecodeError) {
+            let (topic, probe) = try topic(for: topicBuffer.bytes)
+            message = try BusMessage(topic: topic, body: bodyBuffer.bytes)
+            isProbe = probe
+        } catch {
+            shared.malformed.add(1, ordering: .relaxed)
+            logger.debug("malformed bus message dropped", metadata: ["error": "\(error)"])
+            return nil
+        }
+        if isProbe {
+            if message.envelope.sender == sender { shared.probeSeen.store(true, ordering: .releasing) }
+            return nil
+        }
+        let gap = gaps.record(message)
+        if gap > 0 {
+            shared.dropped.add(Int(clamping: gap), ordering: .relaxed)
+            let sender = message.envelope.sender
+            shared.droppedBySender.withLock { $0[sender, default: 0] &+= gap }
+        }
+        return message
+    }
+
+    /// The topic of a received frame: a remembered one (no allocation), else decoded and remembered.
+    private func topic(for frame: UnsafeRawBufferPointer) throws(DecodeError) -> (Topic, Bool) {
+        for entry in known where entry.topic.matches(frame) { return (entry.topic, entry.isProbe) }
+        let topic = try Topic(frame: frame)
+        let isProbe = topic.frame.starts(with: Self.probePrefix)
+        if known.count < Self.maxKnownTopics { known.append((topic, isProbe)) }
+        return (topic, isProbe)
+    }
+
+    // MARK: Sending
+
+    func perform(_ command: Command, sockets: [ZMQSocket]) {
+        switch command {
+        case .publish(let message):
+            if send(message) { shared.published.add(1, ordering: .relaxed) }
+        case .probe(let message):
+            send(message)
+        case .subscribe(let prefix, let topic):
+            do {
+                try sub.subscribe(prefix)
+            } catch {
+                logger.warning("bus subscribe failed", metadata: ["error": "\(error)"])
+            }
+            if let topic, !known.contains(where: { $0.topic == topic }) {
+                let isProbe = topic.frame.starts(with: Self.probePrefix)
+                if known.count >= Self.maxKnownTopics { known.removeFirst() }
+                known.append((topic, isProbe))
+            }
+        case .unsubscribe(let prefix):
+            do {
+                try sub.unsubscribe(prefix)
+            } catch {
+                logger.warning("bus unsubscribe failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Sends one message; false (and counted) if the PUB socket refused it.
+    @discardableResult
+    private func send(_ message: OutgoingBusMessage) -> Bool {
+        let sequence = nextSequence(for: message.topic)
+        let envelope = Envelope(
+            kind: message.kind,
+            flags: message.flags,
+            sender: sender,
+            sequence: sequence,
+            peerID: message.peerID,
+            requestID: message.requestID
+        )
+        let topicSent = message.topic.frame.withUnsafeBytes { frame in
+            zmq_send(pub.handle, frame.baseAddress, frame.count, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0
+        }
+        guard topicSent else {
+            shared.sendFailures.add(1, ordering: .relaxed)
+            return false
+        }
+        let body = outBuffer.reset(size: Envelope.size + message.payload.count)
+        envelope.write(to: body)
+        message.payload.withUnsafeBytes { payload in
+            if let source = payload.baseAddress, let target = body.baseAddress {
+                (target + Envelope.size).copyMemory(from: source, byteCount: payload.count)
+            }
+        }
+        if outBuffer.send(to: pub.handle, more: false, nonBlocking: true) == 0 { return true }
+        shared.sendFailures.add(1, ordering: .relaxed)
+        return false
+    }
+
+    private func nextSequence(for topic: Topic) -> UInt64 {
+        if lastSequenceIndex < sequences.count && sequences[lastSequenceIndex].topic == topic {
+            sequences[lastSequenceIndex].last &+= 1
+            return sequences[lastSequenceIndex].last
+        }
+        if let index = sequences.firstIndex(where: { $0.topic == topic }) {
+            lastSequenceIndex = index
+            sequences[index].last &+= 1
+            return sequences[index].last
+        }
+        sequences.append((topic, 1))
+        lastSequenceIndex = sequences.count - 1
+        return 1
+    }
+
+    func loopFinished(error: ZMQError?) {
+        if let error { logger.warning("bus client loop ended", metadata: ["error": "\(error)"]) }
+        continuation.finish()
+    }
+}
+

@@ -1,0 +1,104 @@
+import BloomCore
+
+/// A service replica's lifecycle state, as heartbeats report it and `bloom status --json` prints it.
+public enum ServiceState: String, Hashable, Sendable, CaseIterable, Codable {
+    case starting, ready, backoff, failed, stopping, stopped
+
+    var code: UInt8 {
+        switch self {
+        case .starting: 1
+        case .ready: 2
+        case .backoff: 3
+        case .failed: 4
+        case .stopping: 5
+        case .stopped: 6
+        }
+    }
+
+    init?(code: UInt8) {
+        guard let state = Self.allCases.first(where: { $0.code == code }) else { return nil }
+        self = state
+    }
+}
+
+/// `svc.heartbeat`: a service replica is alive. The first at once, then every 250 ms for 2 s, then every second.
+/// bloom-sync adds its tip so that late joiners learn it without waiting for a `chain.tip` edge.
+public struct Heartbeat: BusPayload, Hashable {
+    /// Full service name (`bloom-net`).
+    public var service: String
+    public var replica: UInt8
+    public var pid: UInt32
+    /// The process's boot id (24 bits), as in its envelopes.
+    public var bootID: UInt32
+    public var state: ServiceState
+    /// bloom-sync's best tip.
+    public var tip: ChainTip?
+
+    public init(service: String, replica: UInt8, pid: UInt32, bootID: UInt32, state: ServiceState, tip: ChainTip? = nil) {
+        self.service = service
+        self.replica = replica
+        self.pid = pid
+        self.bootID = bootID
+        self.state = state
+        self.tip = tip
+    }
+
+    public init(from reader: inout ByteReader) throws(DecodeError) {
+        service = try BusStrings.read(&reader, "heartbeat.service")
+        replica = try reader.readU8("heartbeat.replica")
+        pid = try reader.readU32("heartbeat.pid")
+        let bootAt = reader.offset
+        bootID = try reader.readU32("heartbeat.boot_id")
+        if bootID > SenderID.maxBootID {
+            throw DecodeError(.invalidValue, at: bootAt, field: "heartbeat.boot_id", detail: "\(bootID) exceeds 24 bits")
+        }
+        let stateAt = reader.offset
+        let code = try reader.readU8("heartbeat.state")
+        guard let state = ServiceState(code: code) else {
+            throw DecodeError(.invalidValue, at: stateAt, field: "heartbeat.state", detail: "unknown state \(code)")
+        }
+        self.state = state
+        let tipAt = reader.offset
+        switch try reader.readU8("heartbeat.has_tip") {
+        case 0: tip = nil
+        case 1: tip = try ChainTip(from: &reader)
+        case let other:
+            throw DecodeError(.invalidValue, at: tipAt, field: "heartbeat.has_tip", detail: "\(other) is not 0 or 1")
+        }
+    }
+
+    public func encode(into writer: inout ByteWriter) {
+        BusStrings.write(service, into: &writer)
+        writer.u8(replica)
+        writer.u32(pid)
+        writer.u32(bootID & SenderID.maxBootID)
+        writer.u8(state.code)
+        if let tip {
+            writer.u8(1)
+            tip.encode(into: &writer)
+        } else {
+            writer.u8(0)
+        }
+    }
+}
+
+/// `chain.tip`: the best chain's tip changed.
+public struct ChainTip: BusPayload, Hashable {
+    public var height: UInt32
+    public var hash: Hash256
+
+    public init(height: UInt32, hash: Hash256) {
+        self.height = height
+        self.hash = hash
+    }
+
+    public init(from reader: inout ByteReader) throws(DecodeError) {
+        height = try reader.readU32("tip.height")
+        hash = try reader.readHash("tip.hash")
+    }
+
+    public func encode(into writer: inout ByteWriter) {
+        writer.u32(height)
+        writer.hash(hash)
+    }
+}

@@ -1,0 +1,161 @@
+import BloomCore
+import Synchronization
+
+/// The mock bus's tap on its forwarder: records every message and subscription (on the forwarder's thread) and
+/// serves `next` / `waitForSubscription` to async tests.
+final class MockRecorder: ForwarderTap {
+    typealias MessageWaiter = CheckedContinuation<Result<BusMessage, MockBusError>, Never>
+    typealias SubscriptionWaiter = CheckedContinuation<Result<Void, MockBusError>, Never>
+
+    struct State {
+        var all: [BusMessage] = []
+        var unconsumed: [BusMessage] = []
+        var subscriptions: Set<[UInt8]> = []
+        var malformed = 0
+        var gaps = GapCounter()
+        var finished = false
+        var nextID = 0
+        var messageWaiters: [(id: Int, topic: Topic?, continuation: MessageWaiter)] = []
+        var subscriptionWaiters: [(id: Int, prefix: [UInt8], continuation: SubscriptionWaiter)] = []
+    }
+
+    static let probePrefix = Array("bus.probe.".utf8)
+    let state = Mutex(State())
+
+    // MARK: Forwarder thread
+
+    func forwarded(_ frames: [[UInt8]]) {
+        let message: BusMessage
+        do {
+            message = try BusMessage(frames: frames)
+        } catch {
+            state.withLock { $0.malformed += 1 }
+            return
+        }
+        if message.topic.frame.starts(with: Self.probePrefix) { return }
+        let resumed = state.withLock { state -> MessageWaiter? in
+            state.all.append(message)
+            state.gaps.record(message)
+            if let index = state.messageWaiters.firstIndex(where: { $0.topic == nil || $0.topic == message.topic }) {
+                return state.messageWaiters.remove(at: index).continuation
+            }
+            state.unconsumed.append(message)
+            return nil
+        }
+        resumed?.resume(returning: .success(message))
+    }
+
+    func subscription(_ frame: [UInt8]) {
+        guard let kind = frame.first else { return }
+        let prefix = Array(frame.dropFirst())
+        let resumed = state.withLock { state -> [SubscriptionWaiter] in
+            if kind == 1 {
+                state.subscriptions.insert(prefix)
+            } else if kind == 0 {
+                state.subscriptions.remove(prefix)
+            }
+            var ready: [SubscriptionWaiter] = []
+            state.subscriptionWaiters.removeAll { waiter in
+                guard Self.covers(state.subscriptions, waiter.prefix) else { return false }
+                ready.append(waiter.continuation)
+                return true
+            }
+            return ready
+        }
+        for waiter in resumed { waiter.resume(returning: .success(())) }
+    }
+
+    func forwarderFinished() {
+        let (messages, subscriptions) = state.withLock { state in
+            state.finished = true
+            defer {
+                state.messageWaiters = []
+                state.subscriptionWaiters = []
+            }
+            return (state.messageWaiters.map(\.continuation), state.subscriptionWaiters.map(\.continuation))
+        }
+        for waiter in messages { waiter.resume(returning: .failure(.stopped)) }
+        for waiter in subscriptions { waiter.resume(returning: .failure(.stopped)) }
+    }
+
+    /// Whether one of `subscriptions` is a prefix of `target` (so a message on `target` would be delivered).
+    static func covers(_ subscriptions: Set<[UInt8]>, _ target: [UInt8]) -> Bool {
+        subscriptions.contains { target.starts(with: $0) }
+    }
+
+    // MARK: Async side
+
+    func next(topic: Topic?, timeout: Duration) async throws(MockBusError) -> BusMessage {
+        let id = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: MessageWaiter) in
+                let immediate = state.withLock { state -> Result<BusMessage, MockBusError>? in
+                    if let index = state.unconsumed.firstIndex(where: { topic == nil || $0.topic == topic }) {
+                        return .success(state.unconsumed.remove(at: index))
+                    }
+                    if state.finished { return .failure(.stopped) }
+                    state.messageWaiters.append((id, topic, continuation))
+                    return nil
+                }
+                if let immediate {
+                    continuation.resume(returning: immediate)
+                    return
+                }
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.expireMessageWaiter(id, with: .timedOut(topic: topic?.name, waited: timeout))
+                }
+            }
+        } onCancel: {
+            expireMessageWaiter(id, with: .cancelled)
+        }
+        return try result.get()
+    }
+
+    private func expireMessageWaiter(_ id: Int, with error: MockBusError) {
+        let waiter = state.withLock { state -> MessageWaiter? in
+            guard let index = state.messageWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.messageWaiters.remove(at: index).continuation
+        }
+        waiter?.resume(returning: .failure(error))
+    }
+
+    func waitForSubscription(covering target: [UInt8], name: String, timeout: Duration) async throws(MockBusError) {
+        let id = state.withLock { state -> Int in
+            state.nextID += 1
+            return state.nextID
+        }
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: SubscriptionWaiter) in
+                let immediate = state.withLock { state -> Result<Void, MockBusError>? in
+                    if Self.covers(state.subscriptions, target) { return .success(()) }
+                    if state.finished { return .failure(.stopped) }
+                    state.subscriptionWaiters.append((id, target, continuation))
+                    return nil
+                }
+                if let immediate {
+                    continuation.resume(returning: immediate)
+                    return
+                }
+                Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.expireSubscriptionWaiter(id, with: .timedOut(topic: name, waited: timeout))
+                }
+            }
+        } onCancel: {
+            expireSubscriptionWaiter(id, with: .cancelled)
+        }
+        try result.get()
+    }
+
+    private func expireSubscriptionWaiter(_ id: Int, with error: MockBusError) {
+        let waiter = state.withLock { state -> SubscriptionWaiter? in
+            guard let index = state.subscriptionWaiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.subscriptionWaiters.remove(at: index).continuation
+        }
+        waiter?.resume(returning: .failure(error))
+    }
+}
