@@ -68,6 +68,7 @@ let package = Package(
                 "BloomCore",
                 "BloomChain",
                 "BloomWire",
+                "BloomBus",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -75,7 +76,7 @@ let package = Package(
         .executableTarget(name: "bloom-sync", dependencies: ["BloomSync", "BloomChain", "BloomCore"]),
         .testTarget(
             name: "BloomSyncTests",
-            dependencies: ["BloomSync", "BloomChain", "BloomCore", "BloomWire"]
+            dependencies: ["BloomSync", "BloomChain", "BloomCore", "BloomWire", "BloomBus"]
         ),
         // --- end bloom-sync ---
     ]
