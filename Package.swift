@@ -10,6 +10,11 @@ let package = Package(
         .library(name: "BloomChain", targets: ["BloomChain"]),
         .library(name: "BloomWire", targets: ["BloomWire"]),
         .library(name: "BloomBus", targets: ["BloomBus"]),
+        .library(name: "BloomServiceKit", targets: ["BloomServiceKit"]),
+        .library(name: "BloomSupervisor", targets: ["BloomSupervisor"]),
+        .library(name: "BloomCLI", targets: ["BloomCLI"]),
+        .executable(name: "bloom-supervisor", targets: ["bloom-supervisor"]),
+        .executable(name: "bloom", targets: ["bloom"]),
         .executable(name: "bloom-bench", targets: ["bloom-bench"]),
         // --- bloom-sync (sync helper): merge by hand ---
         .library(name: "BloomSync", targets: ["BloomSync"]),
@@ -19,6 +24,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // --- bloom-sync (sync helper): merge by hand ---
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         // --- end bloom-sync ---
@@ -48,14 +55,60 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Process-level calls Swift cannot make directly (variadic prctl, signalfd, posix_spawn attributes).
+        .target(name: "CBloomSys"),
+        // What every service binary shares: configuration (flags > environment > file > defaults), logging,
+        // heartbeats, query answering, the parent watch and the service main runner.
+        .target(
+            name: "BloomServiceKit",
+            dependencies: [
+                "BloomBus",
+                "CZeroMQ",
+                "CBloomSys",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Service definitions, child processes, restarts, the bus forwarder and the control socket.
+        .target(
+            name: "BloomSupervisor",
+            dependencies: [
+                "BloomServiceKit",
+                "CBloomSys",
+                "BloomBus",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The operator's `bloom` command: argument parsing, the control-socket client, human output.
+        .target(
+            name: "BloomCLI",
+            dependencies: [
+                "BloomServiceKit",
+                "BloomBus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "bloom-supervisor", dependencies: ["BloomSupervisor", "BloomServiceKit"]),
+        .executableTarget(name: "bloom", dependencies: ["BloomCLI"]),
+        // A fake service for the supervisor's tests and benchmarks: heartbeats, and crashes, hangs or ignores
+        // SIGTERM on request.
+        .executableTarget(name: "bloom-test-service", dependencies: ["BloomServiceKit", "BloomBus"]),
         .executableTarget(
             name: "bloom-bench",
-            dependencies: ["BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ"]
+            dependencies: [
+                "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomSupervisor", "BloomServiceKit",
+            ]
         ),
         .testTarget(name: "BloomCoreTests", dependencies: ["BloomCore"]),
         .testTarget(name: "BloomChainTests", dependencies: ["BloomChain", "BloomCore"]),
         .testTarget(name: "BloomWireTests", dependencies: ["BloomWire", "BloomCore"]),
         .testTarget(name: "BloomBusTests", dependencies: ["BloomBus", "BloomCore"]),
+        .testTarget(name: "BloomServiceKitTests", dependencies: ["BloomServiceKit"]),
+        // Process-heavy: starts real supervisors and fake services; its suites run serialized.
+        .testTarget(
+            name: "BloomSupervisorTests",
+            dependencies: ["BloomSupervisor", "BloomServiceKit", "BloomCLI", "BloomBus"]
+        ),
         .testTarget(
             name: "BloomVectorTests",
             dependencies: ["BloomCore", "BloomChain", "BloomWire"]

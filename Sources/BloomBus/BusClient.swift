@@ -41,6 +41,7 @@ public final class BusClient: Sendable {
         let sub = try context.makeSocket(.sub)
         try pub.setOption(.sendHighWaterMark, configuration.highWaterMark)
         try sub.setOption(.receiveHighWaterMark, configuration.highWaterMark)
+        try sub.setOption(.maxMessageSize, configuration.maxMessageBytes)
         if endpoints.publish.hasPrefix("tcp://") { try pub.setOption(.tcpKeepAlive, 1) }
         if endpoints.subscribe.hasPrefix("tcp://") { try sub.setOption(.tcpKeepAlive, 1) }
         try pub.connect(endpoints.publish)
@@ -59,7 +60,10 @@ public final class BusClient: Sendable {
         let loop = try SocketLoop(
             sockets: [pub, sub],
             handler: handler,
-            configuration: .init(name: "bus.\(sender.service.name)", maxQueuedCommands: configuration.maxQueuedPublishes)
+            configuration: .init(
+                name: "bus.\(sender.service.name)",
+                maxQueuedCommands: configuration.maxQueuedPublishes
+            )
         )
         shared.setWaker { [weak loop] in loop?.wake() }
         self.sender = sender
@@ -84,7 +88,16 @@ public final class BusClient: Sendable {
         requestID: UInt64 = 0
     ) -> Bool {
         loop.submit(
-            .publish(OutgoingBusMessage(topic: topic, kind: kind, flags: flags, peerID: peerID, requestID: requestID, payload: payload))
+            .publish(
+                OutgoingBusMessage(
+                    topic: topic,
+                    kind: kind,
+                    flags: flags,
+                    peerID: peerID,
+                    requestID: requestID,
+                    payload: payload
+                )
+            )
         )
     }
 
@@ -203,11 +216,20 @@ public struct BusClientConfiguration: Sendable {
     /// Publishes queued for the loop thread before ``BusClient/publish(_:payload:kind:flags:peerID:requestID:)``
     /// drops.
     public var maxQueuedPublishes: Int
+    /// Largest message frame the SUB socket accepts (a larger one disconnects the sender, libzmq reconnects). The
+    /// largest legitimate payloads are blocks (spec: at most ~1 MiB); the default leaves ample room.
+    public var maxMessageBytes: Int
 
-    public init(highWaterMark: Int = 10_000, receiveBufferLimit: Int = 10_000, maxQueuedPublishes: Int = 100_000) {
+    public init(
+        highWaterMark: Int = 10_000,
+        receiveBufferLimit: Int = 10_000,
+        maxQueuedPublishes: Int = 100_000,
+        maxMessageBytes: Int = 16 << 20
+    ) {
         self.highWaterMark = highWaterMark
         self.receiveBufferLimit = receiveBufferLimit
         self.maxQueuedPublishes = maxQueuedPublishes
+        self.maxMessageBytes = maxMessageBytes
     }
 }
 

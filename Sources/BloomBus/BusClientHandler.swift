@@ -71,14 +71,16 @@ final class BusClientHandler: SocketLoopHandler {
         let room = shared.receiveBufferLimit - shared.outstanding.load(ordering: .relaxed)
         let limit = min(Self.maxBatch, max(0, room))
         var batch: [BusMessage] = []
-        batch.reserveCapacity(limit)
+        // Grows past this when a burst is waiting; a lone message does not pay for a full batch.
+        batch.reserveCapacity(min(limit, 64))
         var attempts = 0
         while batch.count < limit && attempts < Self.maxBatch * 2 {
             attempts += 1
             let error = topicBuffer.receive(from: sub.handle, nonBlocking: true)
             if error == EAGAIN { break }
             if error != 0 {
-                logger.debug("bus receive failed", metadata: ["error": "\(ZMQError(code: .init(rawValue: error), operation: "zmq_msg_recv"))"])
+                let failure = ZMQError(code: .init(rawValue: error), operation: "zmq_msg_recv")
+                logger.debug("bus receive failed", metadata: [BusLogKeys.error: "\(failure)"])
                 break
             }
             if let message = receiveRest() { batch.append(message) }
@@ -109,7 +111,7 @@ final class BusClientHandler: SocketLoopHandler {
             isProbe = probe
         } catch {
             shared.malformed.add(1, ordering: .relaxed)
-            logger.debug("malformed bus message dropped", metadata: ["error": "\(error)"])
+            logger.debug("malformed bus message dropped", metadata: [BusLogKeys.error: "\(error)"])
             return nil
         }
         if isProbe {
@@ -146,7 +148,7 @@ final class BusClientHandler: SocketLoopHandler {
             do {
                 try sub.subscribe(prefix)
             } catch {
-                logger.warning("bus subscribe failed", metadata: ["error": "\(error)"])
+                logger.warning("bus subscribe failed", metadata: [BusLogKeys.error: "\(error)"])
             }
             if let topic, !known.contains(where: { $0.topic == topic }) {
                 let isProbe = topic.frame.starts(with: Self.probePrefix)
@@ -157,7 +159,7 @@ final class BusClientHandler: SocketLoopHandler {
             do {
                 try sub.unsubscribe(prefix)
             } catch {
-                logger.warning("bus unsubscribe failed", metadata: ["error": "\(error)"])
+                logger.warning("bus unsubscribe failed", metadata: [BusLogKeys.error: "\(error)"])
             }
         }
     }
@@ -209,8 +211,7 @@ final class BusClientHandler: SocketLoopHandler {
     }
 
     func loopFinished(error: ZMQError?) {
-        if let error { logger.warning("bus client loop ended", metadata: ["error": "\(error)"]) }
+        if let error { logger.warning("bus client loop ended", metadata: [BusLogKeys.error: "\(error)"]) }
         continuation.finish()
     }
 }
-

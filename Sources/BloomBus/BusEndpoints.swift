@@ -86,7 +86,8 @@ public struct BusEndpoints: Hashable, Sendable, CustomStringConvertible {
             }
         } else if endpoint.hasPrefix("tcp://") {
             let rest = endpoint.dropFirst("tcp://".count)
-            guard let colon = rest.lastIndex(of: ":"), colon != rest.startIndex, rest.index(after: colon) != rest.endIndex
+            guard let colon = rest.lastIndex(of: ":"), colon != rest.startIndex,
+                rest.index(after: colon) != rest.endIndex
             else { throw .malformed(endpoint: endpoint, reason: "tcp endpoints are tcp://host:port") }
         } else if endpoint.hasPrefix("inproc://") {
             if endpoint.count == "inproc://".count { throw .malformed(endpoint: endpoint, reason: "empty inproc name") }

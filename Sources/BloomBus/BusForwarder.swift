@@ -48,6 +48,7 @@ public final class BusForwarder: Sendable {
             try socket.setOption(.sendHighWaterMark, configuration.highWaterMark)
             try socket.setOption(.receiveHighWaterMark, configuration.highWaterMark)
         }
+        try xsub.setOption(.maxMessageSize, configuration.maxMessageBytes)
         if endpoints.publish.hasPrefix("tcp://") { try xsub.setOption(.tcpKeepAlive, 1) }
         if endpoints.subscribe.hasPrefix("tcp://") { try xpub.setOption(.tcpKeepAlive, 1) }
         if tap != nil {
@@ -104,9 +105,13 @@ public final class BusForwarder: Sendable {
 public struct BusForwarderConfiguration: Sendable {
     /// Messages queued per connected peer in each direction before XPUB drops (and subscribers count gaps).
     public var highWaterMark: Int
+    /// Largest frame accepted from a publisher (a larger one disconnects it): bounds what one bad process can make
+    /// the hub hold.
+    public var maxMessageBytes: Int
 
-    public init(highWaterMark: Int = 10_000) {
+    public init(highWaterMark: Int = 10_000, maxMessageBytes: Int = 16 << 20) {
         self.highWaterMark = highWaterMark
+        self.maxMessageBytes = maxMessageBytes
     }
 }
 
@@ -169,7 +174,9 @@ final class ForwarderHandler: SocketLoopHandler {
     }
 
     /// Moves up to ``burst`` whole messages; returns how many.
-    private func forward(from source: UnsafeMutableRawPointer, to destination: UnsafeMutableRawPointer, tapping: Bool) -> Int {
+    private func forward(from source: UnsafeMutableRawPointer, to destination: UnsafeMutableRawPointer, tapping: Bool)
+        -> Int
+    {
         var moved = 0
         while moved < Self.burst {
             if buffer.receive(from: source, nonBlocking: true) != 0 { break }
@@ -200,13 +207,13 @@ final class ForwarderHandler: SocketLoopHandler {
             do {
                 try sockets[1].send(frames, nonBlocking: true)
             } catch {
-                logger.debug("forwarder inject failed", metadata: ["error": "\(error)"])
+                logger.debug("forwarder inject failed", metadata: [BusLogKeys.error: "\(error)"])
             }
         }
     }
 
     func loopFinished(error: ZMQError?) {
-        if let error { logger.warning("bus forwarder ended", metadata: ["error": "\(error)"]) }
+        if let error { logger.warning("bus forwarder ended", metadata: [BusLogKeys.error: "\(error)"]) }
         // Removing the name of a listening socket only stops new connections, which is the point: from now on a
         // client connecting to this endpoint waits for the next forwarder instead of reaching a dead socket.
         for path in ipcPaths { _ = unlink(path) }

@@ -101,7 +101,12 @@ public struct Envelope: Hashable, Sendable {
     public init(from reader: inout ByteReader) throws(DecodeError) {
         let start = reader.offset
         if reader.remaining < Self.size {
-            throw DecodeError(.truncated, at: start, field: "envelope", detail: "needs \(Self.size) bytes, \(reader.remaining) left")
+            throw DecodeError(
+                .truncated,
+                at: start,
+                field: "envelope",
+                detail: "needs \(Self.size) bytes, \(reader.remaining) left"
+            )
         }
         // One bounds check for the fixed layout, then loads at fixed offsets (this runs once per bus message).
         let raw = try reader.readSlice(Self.size, "envelope")

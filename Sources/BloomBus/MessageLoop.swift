@@ -126,7 +126,7 @@ final class MessageLoopHandler: SocketLoopHandler {
             do {
                 frames = try socket.receive(nonBlocking: true)
             } catch {
-                logger.debug("receive failed", metadata: ["loop": "\(name)", "error": "\(error)"])
+                logger.debug("receive failed", metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.error: "\(error)"])
                 return
             }
             guard let frames else { return }
@@ -141,17 +141,26 @@ final class MessageLoopHandler: SocketLoopHandler {
         case .send(let index, let frames):
             guard sockets.indices.contains(index) else {
                 counters.sendFailures.add(1, ordering: .relaxed)
-                logger.debug("send to unknown socket", metadata: ["loop": "\(name)", "socket": "\(index)"])
+                logger.debug(
+                    "send to unknown socket",
+                    metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)"]
+                )
                 return
             }
             do {
                 if try !sockets[index].send(frames, nonBlocking: true) {
                     counters.sendFailures.add(1, ordering: .relaxed)
-                    logger.debug("send would block", metadata: ["loop": "\(name)", "socket": "\(index)"])
+                    logger.debug(
+                        "send would block",
+                        metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)"]
+                    )
                 }
             } catch {
                 counters.sendFailures.add(1, ordering: .relaxed)
-                logger.debug("send failed", metadata: ["loop": "\(name)", "socket": "\(index)", "error": "\(error)"])
+                logger.debug(
+                    "send failed",
+                    metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.socket: "\(index)", BusLogKeys.error: "\(error)"]
+                )
             }
         case .access(let index, let body):
             if sockets.indices.contains(index) { body(sockets[index]) }
@@ -160,7 +169,7 @@ final class MessageLoopHandler: SocketLoopHandler {
 
     func loopFinished(error: ZMQError?) {
         if let error {
-            logger.warning("socket loop ended", metadata: ["loop": "\(name)", "error": "\(error)"])
+            logger.warning("socket loop ended", metadata: [BusLogKeys.loop: "\(name)", BusLogKeys.error: "\(error)"])
         }
         continuation.finish()
     }

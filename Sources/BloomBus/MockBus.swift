@@ -62,7 +62,8 @@ public final class MockBus: Sendable {
     }
 
     deinit {
-        forwarder.stopAndWait()
+        // Not waiting: a deinit may run on the cooperative pool. The loop thread owns what it needs to finish.
+        forwarder.stop()
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
 
@@ -160,7 +161,15 @@ public final class MockBus: Sendable {
         peerID: PeerID? = nil,
         requestID: UInt64 = 0
     ) -> Bool {
-        publish(topic, payload: value.encoded(), as: sender, kind: kind, flags: flags, peerID: peerID, requestID: requestID)
+        publish(
+            topic,
+            payload: value.encoded(),
+            as: sender,
+            kind: kind,
+            flags: flags,
+            peerID: peerID,
+            requestID: requestID
+        )
     }
 
     /// Stops the forwarder; pending `next` calls fail with ``MockBusError/stopped``.

@@ -52,7 +52,8 @@ extension Topic {
 
     // MARK: bloom-gossip → any
 
-    /// `gossip.sealed`: a local bloom certificate for bloom-sync to build, store and announce a block (``GossipSealed``).
+    /// `gossip.sealed`: a local bloom certificate for bloom-sync to build, store and announce a block
+    /// (``GossipSealed``).
     public static let gossipSealed = Topic("gossip.sealed")
     /// `gossip.expect`: a peer announced a valid BLOOM; fetch its block (``GossipExpect``).
     public static let gossipExpect = Topic("gossip.expect")
@@ -67,7 +68,8 @@ extension Topic {
     public static let serviceReply = Topic("svc.reply")
 
     /// `svc.query.<service>`: a CLI question forwarded by the supervisor (``ServiceQuery``), `service` being the
-    /// full name (`bloom-net`).
+    /// full name (`bloom-net`). Traps on a name with a NUL: map user input to a known service first
+    /// (``ServiceKind/init(name:)``) or use ``Topic/init(validating:)``.
     public static func serviceQuery(_ service: String) -> Topic {
         Topic("svc.query." + service)
     }

@@ -27,15 +27,28 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
         self.frame = Array(name.utf8) + [Self.terminator]
     }
 
+    /// A topic for a name that comes from outside the code (a CLI argument, a configuration file): nil when it
+    /// contains a `\0` or is longer than ``maxNameLength`` bytes.
+    public init?(validating name: String) {
+        guard !name.utf8.contains(Self.terminator), name.utf8.count <= Self.maxNameLength else { return nil }
+        self.init(name)
+    }
+
     /// Decodes a received topic frame: UTF-8 name, one terminator at the end, no other NUL.
-    /// - Throws: ``DecodeError`` (`truncated` without terminator, `invalidValue` for NUL inside, bad UTF-8 or too long).
+    /// - Throws: ``DecodeError`` (`truncated` without terminator; `invalidValue` for a NUL inside, bad UTF-8 or a
+    ///   name that is too long).
     public init(frame: UnsafeRawBufferPointer) throws(DecodeError) {
         guard let last = frame.last, last == Self.terminator else {
             throw DecodeError(.truncated, at: frame.count, field: "topic.terminator", detail: "no terminating NUL")
         }
         let body = UnsafeRawBufferPointer(rebasing: frame[0..<(frame.count - 1)])
         if body.count > Self.maxNameLength {
-            throw DecodeError(.invalidValue, at: 0, field: "topic", detail: "\(body.count) bytes > \(Self.maxNameLength)")
+            throw DecodeError(
+                .invalidValue,
+                at: 0,
+                field: "topic",
+                detail: "\(body.count) bytes > \(Self.maxNameLength)"
+            )
         }
         if let nul = body.firstIndex(of: Self.terminator) {
             throw DecodeError(.invalidValue, at: nul, field: "topic", detail: "NUL inside the name")

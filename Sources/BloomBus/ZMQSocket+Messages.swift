@@ -43,7 +43,9 @@ extension ZMQSocket {
     /// - Parameter more: another frame of the same message follows (`ZMQ_SNDMORE`).
     /// - Returns: false when the frame could not be queued without waiting (see ``send(_:nonBlocking:)``).
     @discardableResult
-    public func sendFrame(_ frame: UnsafeRawBufferPointer, more: Bool, nonBlocking: Bool = false) throws(ZMQError) -> Bool {
+    public func sendFrame(_ frame: UnsafeRawBufferPointer, more: Bool, nonBlocking: Bool = false) throws(ZMQError)
+        -> Bool
+    {
         let flags = (more ? ZMQ_SNDMORE : 0) | (nonBlocking ? ZMQ_DONTWAIT : 0)
         let error = sendRaw(frame, flags: flags)
         if error == 0 { return true }

@@ -193,7 +193,9 @@ private enum RawBusBench {
     /// PUB bound, SUB connected, nothing between.
     static func oneHop(count: Int) throws -> Double {
         let directory = try BenchDirectory()
-        guard let pubContext = zmq_ctx_new(), let subContext = zmq_ctx_new() else { throw BenchError("zmq_ctx_new failed") }
+        guard let pubContext = zmq_ctx_new(), let subContext = zmq_ctx_new() else {
+            throw BenchError("zmq_ctx_new failed")
+        }
         defer {
             zmq_ctx_term(pubContext)
             zmq_ctx_term(subContext)
@@ -214,7 +216,10 @@ private enum RawBusBench {
         let topic = benchTopic.frame
         let probeTopic = Array("bench.probe\0".utf8)
         try check(topic.withUnsafeBytes { zmq_setsockopt(sub, ZMQ_SUBSCRIBE, $0.baseAddress, $0.count) }, "subscribe")
-        try check(probeTopic.withUnsafeBytes { zmq_setsockopt(sub, ZMQ_SUBSCRIBE, $0.baseAddress, $0.count) }, "subscribe")
+        try check(
+            probeTopic.withUnsafeBytes { zmq_setsockopt(sub, ZMQ_SUBSCRIBE, $0.baseAddress, $0.count) },
+            "subscribe"
+        )
         var item = zmq_pollitem_t(socket: sub, fd: -1, events: Int16(ZMQ_POLLIN), revents: 0)
         var joined = false
         for _ in 0..<2000 where !joined {

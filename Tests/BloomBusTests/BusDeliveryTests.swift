@@ -49,7 +49,11 @@ struct BusDeliveryTests {
     func publishAfterConfirmedSubscription_isDelivered() async throws {
         for round in 0..<20 {
             let mock = try MockBus()
-            let client = try BusClient(endpoints: mock.endpoints, sender: .newBoot(service: .net), context: mock.context)
+            let client = try BusClient(
+                endpoints: mock.endpoints,
+                sender: .newBoot(service: .net),
+                context: mock.context
+            )
             client.subscribe(.p2pOut)
             try await mock.waitForSubscription(.p2pOut)
             mock.publish(.p2pOut, P2POut(messageType: 0x22, target: .all, payload: [UInt8(round)]))
@@ -67,7 +71,11 @@ struct BusDeliveryTests {
     func firstMessageAfterJoin_isRecorded() async throws {
         for height in 0..<20 {
             let mock = try MockBus()
-            let client = try BusClient(endpoints: mock.endpoints, sender: .newBoot(service: .sync), context: mock.context)
+            let client = try BusClient(
+                endpoints: mock.endpoints,
+                sender: .newBoot(service: .sync),
+                context: mock.context
+            )
             try await client.joined()
             client.publish(.chainTip, ChainTip(height: UInt32(height), hash: .zero))
             let (message, tip) = try await mock.next(ChainTip.self, topic: .chainTip)
@@ -97,8 +105,18 @@ struct BusDeliveryTests {
             configuration: .init(highWaterMark: 10)
         )
         let tiny = BusClientConfiguration(highWaterMark: 10, receiveBufferLimit: 10)
-        let publisher = try BusClient(endpoints: endpoints, sender: .newBoot(service: .net), context: ZMQContext.make(), configuration: tiny)
-        let subscriber = try BusClient(endpoints: endpoints, sender: .newBoot(service: .sync), context: ZMQContext.make(), configuration: tiny)
+        let publisher = try BusClient(
+            endpoints: endpoints,
+            sender: .newBoot(service: .net),
+            context: ZMQContext.make(),
+            configuration: tiny
+        )
+        let subscriber = try BusClient(
+            endpoints: endpoints,
+            sender: .newBoot(service: .sync),
+            context: ZMQContext.make(),
+            configuration: tiny
+        )
         subscriber.subscribe(Self.topic)
         try await subscriber.joined()
         try await publisher.joined()
@@ -109,7 +127,10 @@ struct BusDeliveryTests {
         var index = 0
         while index < burst {
             let run = (index..<min(burst, index + 1000)).map { i in
-                OutgoingBusMessage(topic: Self.topic, payload: withUnsafeBytes(of: UInt32(i).littleEndian) { Array($0) })
+                OutgoingBusMessage(
+                    topic: Self.topic,
+                    payload: withUnsafeBytes(of: UInt32(i).littleEndian) { Array($0) }
+                )
             }
             index += publisher.publish(contentsOf: run)
         }

@@ -57,10 +57,16 @@ struct BusEndpointsTests {
         try BusEndpoints.validate("tcp://127.0.0.1:5555")
         try BusEndpoints.validate("tcp://*:5555")
         try BusEndpoints.validate("inproc://bus")
-        #expect(throws: BusEndpointError.unsupportedScheme(endpoint: "http://x")) { try BusEndpoints.validate("http://x") }
+        #expect(throws: BusEndpointError.unsupportedScheme(endpoint: "http://x")) {
+            try BusEndpoints.validate("http://x")
+        }
         #expect(throws: BusEndpointError.self) { try BusEndpoints.validate("tcp://nohost") }
         #expect(throws: BusEndpointError.self) { try BusEndpoints.validate("ipc://") }
-        _ = try BusEndpoints(publish: "tcp://10.0.0.1:7001", subscribe: "tcp://10.0.0.1:7002", control: "tcp://10.0.0.1:7003")
+        _ = try BusEndpoints(
+            publish: "tcp://10.0.0.1:7001",
+            subscribe: "tcp://10.0.0.1:7002",
+            control: "tcp://10.0.0.1:7003"
+        )
     }
 
     @Test("a forwarder bound in a directory that does not exist reports the endpoint and zmq_strerror text")

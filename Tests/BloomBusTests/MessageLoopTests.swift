@@ -51,4 +51,32 @@ struct MessageLoopTests {
             #expect(await iterator.next() == nil)
         }
     }
+
+    @Test("a ROUTER_MANDATORY send to an unknown routing id is counted as a send failure, and the loop goes on")
+    func router_unknownPeer_countsSendFailure() async throws {
+        let directory = try TemporaryDirectory()
+        let endpoint = "ipc://" + directory.appending("r")
+        let context = try ZMQContext.make()
+        let router = try context.makeSocket(.router)
+        try router.setOption(.routerMandatory, 1)
+        try router.bind(endpoint)
+        let dealer = try context.makeSocket(.dealer)
+        try dealer.setRoutingID(Array("cli-1".utf8))
+        try dealer.connect(endpoint)
+        let server = try MessageLoop(sockets: [router], name: "test.mandatory")
+        let client = try MessageLoop(sockets: [dealer], name: "test.client")
+        try await withHangGuard {
+            server.send([Array("nobody".utf8), Array("lost".utf8)], on: 0)
+            server.send([Array("x".utf8)], on: 7)
+            client.send([Array("hello".utf8)], on: 0)
+            var requests = server.received.makeAsyncIterator()
+            let request = try #require(await requests.next())
+            #expect(request.frames == [Array("cli-1".utf8), Array("hello".utf8)])
+        }
+        #expect(server.sendFailures == 2)
+        server.stop()
+        client.stop()
+        await server.stopped()
+        await client.stopped()
+    }
 }

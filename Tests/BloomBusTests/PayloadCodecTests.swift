@@ -58,7 +58,11 @@ struct PayloadCodecTests {
 
     @Test("strings: bad UTF-8 and counts over the bound are rejected before allocating")
     func strings_invalid() {
-        expectInvalid(Heartbeat.self, [2, 0, 0xC3, 0x28] + [UInt8](repeating: 0, count: 11), field: "heartbeat.service")
+        expectInvalid(
+            Heartbeat.self,
+            [2, 0, 0xC3, 0x28] + [UInt8](repeating: 0, count: 11),
+            field: "heartbeat.service"
+        )
         let error = #expect(throws: DecodeError.self) { try P2PControl(decoding: [4, 0xFF, 0xFF]) }
         #expect(error?.kind == .countOutOfRange)
     }
@@ -123,7 +127,11 @@ struct PayloadCodecTests {
     func p2pFlow() throws {
         try checkCodec(P2PFlow(peer: Self.peer, state: .full))
         try checkCodec(P2PFlow(peer: Self.peer, state: .open))
-        expectInvalid(P2PFlow.self, P2PFlow(peer: Self.peer, state: .open).encoded().dropLast() + [3], field: "p2p_flow.state")
+        expectInvalid(
+            P2PFlow.self,
+            P2PFlow(peer: Self.peer, state: .open).encoded().dropLast() + [3],
+            field: "p2p_flow.state"
+        )
     }
 
     @Test("p2p.in carries the payload untouched")

@@ -74,7 +74,8 @@ struct ShutdownTests {
         let pull = try context.makeSocket(.pull)
         try pull.bind("inproc://shutdown-\(UUID().uuidString)")
         let code = try await withHangGuard {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ZMQError.Code?, any Error>) in
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<ZMQError.Code?, any Error>) in
                 Thread {
                     do {
                         _ = try pull.receive()

@@ -34,7 +34,8 @@ public struct Heartbeat: BusPayload, Hashable {
     /// bloom-sync's best tip.
     public var tip: ChainTip?
 
-    public init(service: String, replica: UInt8, pid: UInt32, bootID: UInt32, state: ServiceState, tip: ChainTip? = nil) {
+    public init(service: String, replica: UInt8, pid: UInt32, bootID: UInt32, state: ServiceState, tip: ChainTip? = nil)
+    {
         self.service = service
         self.replica = replica
         self.pid = pid
@@ -50,7 +51,12 @@ public struct Heartbeat: BusPayload, Hashable {
         let bootAt = reader.offset
         bootID = try reader.readU32("heartbeat.boot_id")
         if bootID > SenderID.maxBootID {
-            throw DecodeError(.invalidValue, at: bootAt, field: "heartbeat.boot_id", detail: "\(bootID) exceeds 24 bits")
+            throw DecodeError(
+                .invalidValue,
+                at: bootAt,
+                field: "heartbeat.boot_id",
+                detail: "\(bootID) exceeds 24 bits"
+            )
         }
         let stateAt = reader.offset
         let code = try reader.readU8("heartbeat.state")

@@ -42,7 +42,8 @@ public struct P2POut: BusPayload, Hashable {
         case 1: target = .peer(try BusStrings.readPeer(&reader, "p2p_out.peer"))
         case 2: target = .all
         case 3: target = .allExcept(try BusStrings.readPeer(&reader, "p2p_out.peer"))
-        case let other: throw DecodeError(.invalidValue, at: at, field: "p2p_out.target", detail: "unknown target \(other)")
+        case let other:
+            throw DecodeError(.invalidValue, at: at, field: "p2p_out.target", detail: "unknown target \(other)")
         }
         payload = try BusStrings.readRest(&reader, "p2p_out.payload")
     }
@@ -97,7 +98,12 @@ public enum P2PControl: BusPayload, Hashable {
             case 1: target = .peer(try BusStrings.readPeer(&reader, "p2p_ctl.peer"))
             case 2: target = .ip(try BusStrings.read(&reader, "p2p_ctl.ip"))
             case let other:
-                throw DecodeError(.invalidValue, at: byAt, field: "p2p_ctl.ban_by", detail: "unknown ban target \(other)")
+                throw DecodeError(
+                    .invalidValue,
+                    at: byAt,
+                    field: "p2p_ctl.ban_by",
+                    detail: "unknown ban target \(other)"
+                )
             }
             let seconds = try reader.readU32("p2p_ctl.seconds")
             self = .ban(target, seconds: seconds, reason: try BusStrings.read(&reader, "p2p_ctl.reason"))
@@ -191,7 +197,12 @@ public enum PeerEvent: BusPayload, Hashable {
             let directionAt = reader.offset
             let directionByte = try reader.readU8("peer_event.direction")
             guard let direction = Direction(rawValue: directionByte) else {
-                throw DecodeError(.invalidValue, at: directionAt, field: "peer_event.direction", detail: "\(directionByte)")
+                throw DecodeError(
+                    .invalidValue,
+                    at: directionAt,
+                    field: "peer_event.direction",
+                    detail: "\(directionByte)"
+                )
             }
             self = .connected(
                 Connected(

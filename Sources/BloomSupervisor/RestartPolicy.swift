@@ -1,0 +1,28 @@
+/// When and how fast a service is restarted (DESIGN.md, "Restarts"; s6's respawn throttling).
+public struct RestartPolicy: Equatable, Sendable {
+    /// Which exits lead to a restart.
+    public enum Mode: String, Equatable, Sendable, CaseIterable {
+        /// Any exit except code 78 (permanent failure).
+        case always
+        /// A non-zero exit or a signal, except code 78.
+        case onFailure = "on-failure"
+        /// Never restarted automatically.
+        case never
+    }
+
+    /// Which exits restart.
+    public var mode: Mode = .always
+    /// First delay, seconds (100 ms).
+    public var backoffInitial: Double = 0.1
+    /// Largest delay, seconds (30 s).
+    public var backoffMax: Double = 30
+    /// Ready this long → back-off reset and the restart is not counted (3 s).
+    public var stable: Double = 3
+    /// More counted restarts than this within `window` → failed (5).
+    public var maxRestarts: Int = 5
+    /// The intensity window, seconds (60 s).
+    public var window: Double = 60
+
+    /// The defaults of DESIGN.md.
+    public init() {}
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// The set of services the supervisor runs, in stop order (net, gossip, sync with the built-in definitions).
+public struct ServiceCatalog: Equatable, Sendable {
+    /// Definitions sorted by stop order, then name.
+    public var definitions: [ServiceDefinition]
+
+    /// Creates a catalog, sorting by stop order then name.
+    /// - Throws: when two definitions share a name.
+    public init(definitions: [ServiceDefinition], files: [String]) throws(ServiceDefinitionError) {
+        var seen: [String: String] = [:]
+        for (definition, file) in zip(definitions, files) {
+            if let first = seen[definition.name] {
+                throw ServiceDefinitionError(
+                    file: file,
+                    line: 0,
+                    field: "[service] name",
+                    reason: "'\(definition.name)' is already defined in \(first)"
+                )
+            }
+            seen[definition.name] = file
+        }
+        self.definitions = definitions.sorted { ($0.stopOrder, $0.name) < ($1.stopOrder, $1.name) }
+    }
+
+    /// The built-in copy of `Services/`.
+    public static func builtin() throws(ServiceDefinitionError) -> ServiceCatalog {
+        var definitions: [ServiceDefinition] = []
+        for file in BuiltinServices.files {
+            definitions.append(try ServiceDefinition(parsing: file.text, file: "built-in \(file.name)"))
+        }
+        return try ServiceCatalog(definitions: definitions, files: BuiltinServices.files.map { "built-in \($0.name)" })
+    }
+
+    /// Every `*.toml` file of `directory`, in name order. Relative `command`s are resolved against it.
+    public static func load(directory: String) throws(ServiceDefinitionError) -> ServiceCatalog {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }.sorted()
+        } catch {
+            throw ServiceDefinitionError(file: directory, line: 0, field: "services-dir", reason: "cannot list: \(error)")
+        }
+        if names.isEmpty {
+            throw ServiceDefinitionError(file: directory, line: 0, field: "services-dir", reason: "holds no *.toml definition")
+        }
+        var definitions: [ServiceDefinition] = []
+        var files: [String] = []
+        for name in names {
+            let path = directory + "/" + name
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ServiceDefinitionError(file: path, line: 0, field: "file", reason: "cannot read: \(error)")
+            }
+            var definition = try ServiceDefinition(parsing: text, file: path)
+            if let command = definition.command, !command.hasPrefix("/") {
+                definition.command = directory + "/" + command
+            }
+            definitions.append(definition)
+            files.append(path)
+        }
+        return try ServiceCatalog(definitions: definitions, files: files)
+    }
+
+    /// The definition for a full (`bloom-net`) or short (`net`) name.
+    public func definition(named name: String) -> ServiceDefinition? {
+        definitions.first { $0.name == name || $0.shortName == name }
+    }
+}

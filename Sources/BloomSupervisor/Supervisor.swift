@@ -1,0 +1,201 @@
+import BloomServiceKit
+import CBloomSys
+import Foundation
+import Logging
+
+/// The supervisor: owns the run directory lock, the bus forwarder, the control socket and every child process.
+///
+/// All mutable state belongs to the one thread that calls `run()`: it waits in `zmq_poll` on the signalfd
+/// (SIGCHLD, SIGTERM, SIGINT), the control socket, the bus and the children's output pipes, with a timeout set by
+/// the nearest deadline (a back-off ending, a stop timeout, a query timeout, a heartbeat check).
+public final class Supervisor {
+    let configuration: NodeConfiguration
+    let catalog: ServiceCatalog
+    let logger: Logger
+    /// Directory holding the service binaries (beside bloom-supervisor).
+    let binaryDirectory: String
+    var replicas: [Replica] = []
+    var shuttingDown = false
+    var pendingQueries: [PendingQuery] = []
+    var querySequence = 0
+    var control: LinkSocket?
+    var publisher: LinkSocket?
+    var subscriber: LinkSocket?
+    var signalFD: Int32 = -1
+    var lockFD: Int32 = -1
+    var forwarder: LinkForwarder?
+
+    /// How often heartbeat silence and readiness timeouts are checked, in seconds.
+    static let checkInterval = 0.1
+
+    /// Blocks SIGCHLD, SIGTERM and SIGINT and returns a signalfd that reads them. Call it first in the main,
+    /// before any thread exists (libzmq's, Foundation's): threads inherit the mask, so the signals can only be
+    /// read from the descriptor and never kill the process by their default action.
+    public static func blockSignals() -> Int32 {
+        let signals: [Int32] = [SIGCHLD, SIGTERM, SIGINT]
+        return signals.withUnsafeBufferPointer { bloom_signalfd($0.baseAddress, Int32($0.count)) }
+    }
+
+    /// Prepares a supervisor; nothing is started until `run()`.
+    /// - Parameters:
+    ///   - signalFD: from `blockSignals()`.
+    ///   - binaryDirectory: where the service binaries are (default: beside this executable).
+    public init(
+        configuration: NodeConfiguration,
+        catalog: ServiceCatalog,
+        logger: Logger,
+        signalFD: Int32,
+        binaryDirectory: String? = nil
+    ) {
+        self.signalFD = signalFD
+        self.configuration = configuration
+        self.catalog = catalog
+        self.logger = logger
+        self.binaryDirectory = binaryDirectory ?? Self.ownDirectory()
+    }
+
+    static func ownDirectory() -> String {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return (path as NSString).deletingLastPathComponent
+    }
+
+    /// The executable of `definition`.
+    func executable(of definition: ServiceDefinition) -> String {
+        definition.command ?? binaryDirectory + "/" + definition.name
+    }
+
+    /// Runs until SIGTERM, SIGINT or a `stop` command has stopped every service.
+    /// - Returns: the exit code (0 after a clean stop).
+    /// - Throws: `SupervisorError` when the node cannot start; nothing is left running then.
+    public func run() throws -> Int32 {
+        try checkExecutables()
+        try prepareDataDirectory()
+        try openSockets()
+        defer { closeSockets() }
+        for definition in catalog.definitions {
+            for index in 0..<definition.replicas {
+                replicas.append(Replica(service: definition.name, index: index, policy: definition.restart))
+                spawn(at: replicas.count - 1, now: MonotonicClock.now())
+            }
+        }
+        logger.notice(
+            "supervisor started",
+            metadata: ["bloom.data_dir": "\(configuration.dataDirectory)", "bloom.control": "\(configuration.control)"]
+        )
+        while !(shuttingDown && replicas.allSatisfy { $0.child == nil }) {
+            try loopOnce()
+        }
+        // Queries still waiting get their answer: the node is going away.
+        for query in pendingQueries { finish(query, now: MonotonicClock.now()) }
+        pendingQueries = []
+        logger.notice("supervisor stopped: every service has exited")
+        return 0
+    }
+
+    private func checkExecutables() throws(SupervisorError) {
+        for definition in catalog.definitions {
+            let path = executable(of: definition)
+            guard access(path, X_OK) == 0 else { throw .missingExecutable(service: definition.name, path: path) }
+        }
+    }
+
+    private func prepareDataDirectory() throws(SupervisorError) {
+        for (path, mode) in [(configuration.dataDirectory, 0o700), (configuration.runDirectory, 0o700), (configuration.logDirectory, 0o700)] {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+            } catch {
+                throw .dataDirectory(path: path, reason: "cannot create: \(error.localizedDescription)")
+            }
+        }
+        // run/ holds the sockets: only the node's user may reach them, whatever the umask made of it earlier.
+        guard chmod(configuration.runDirectory, 0o700) == 0 else {
+            throw .dataDirectory(path: configuration.runDirectory, reason: "cannot set mode 0700: \(String(cString: strerror(errno)))")
+        }
+        switch SupervisorLock.acquire(configuration.lockFile) {
+        case .success(let fd): lockFD = fd
+        case .failure(.heldBy(let pid)): throw .alreadyRunning(dataDirectory: configuration.dataDirectory, pid: pid)
+        case .failure(.cannotOpen(let code)):
+            throw .dataDirectory(path: configuration.lockFile, reason: String(cString: strerror(code)))
+        }
+        // We hold the lock, so sockets left in run/ belong to a supervisor that died: remove them before binding.
+        for endpoint in [configuration.busPub, configuration.busSub, configuration.control] where endpoint.hasPrefix("ipc://") {
+            let path = String(endpoint.dropFirst(6))
+            if unlink(path) == 0 { logger.notice("removed a stale socket", metadata: ["bloom.path": "\(path)"]) }
+        }
+    }
+
+    private func openSockets() throws {
+        do {
+            forwarder = try LinkForwarder(publishEndpoint: configuration.busPub, subscribeEndpoint: configuration.busSub)
+            let control = try LinkSocket.make(.router)
+            try control.bind(configuration.control)
+            let publisher = try LinkSocket.make(.pub)
+            try publisher.connect(configuration.busPub)
+            let subscriber = try LinkSocket.make(.sub)
+            try subscriber.connect(configuration.busSub)
+            try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.heartbeat))
+            try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.reply))
+            self.control = control
+            self.publisher = publisher
+            self.subscriber = subscriber
+        } catch {
+            closeSockets()
+            throw SupervisorError.endpoint("\(error)")
+        }
+    }
+
+    private func closeSockets() {
+        control = nil
+        publisher = nil
+        subscriber = nil
+        forwarder?.stop()
+        forwarder = nil
+        for endpoint in [configuration.busPub, configuration.busSub, configuration.control] where endpoint.hasPrefix("ipc://") {
+            unlink(String(endpoint.dropFirst(6)))
+        }
+        if signalFD >= 0 { close(signalFD) }
+        signalFD = -1
+        if lockFD >= 0 { close(lockFD) }
+        lockFD = -1
+    }
+
+    private func loopOnce() throws {
+        guard let control, let subscriber else { return }
+        let now = MonotonicClock.now()
+        var deadline = now + Self.checkInterval
+        for replica in replicas where replica.state == .backoff || replica.state == .stopping {
+            deadline = min(deadline, replica.deadline)
+        }
+        for query in pendingQueries { deadline = min(deadline, query.deadline) }
+        let timeout = max(0, Int(((deadline - now) * 1000).rounded(.up)))
+        var items: [LinkPoll.Item] = [.fd(signalFD), .socket(control), .socket(subscriber)]
+        var outputs: [Int] = []
+        for (position, replica) in replicas.enumerated() {
+            if let child = replica.child {
+                items.append(.fd(child.outputFD))
+                outputs.append(position)
+            }
+        }
+        let ready = try LinkPoll.wait(items, timeoutMs: timeout)
+        if ready[0] { handleSignals() }
+        for (offset, position) in outputs.enumerated() where ready[3 + offset] && position < replicas.count {
+            if let fd = replicas[position].child?.outputFD { _ = replicas[position].pump?.drain(fd) }
+        }
+        reapChildren()
+        if ready[1] { handleControl(control) }
+        if ready[2] { handleBus(subscriber) }
+        handleTimers(now: MonotonicClock.now())
+    }
+
+    private func handleSignals() {
+        while true {
+            let signal = bloom_signalfd_read(signalFD)
+            if signal <= 0 { return }
+            if signal == SIGTERM || signal == SIGINT {
+                logger.notice("signal received: stopping every service", metadata: ["bloom.signal": "\(signal)"])
+                beginShutdown()
+            }
+            // SIGCHLD: reaping happens after every wake-up.
+        }
+    }
+}

@@ -1,0 +1,21 @@
+#ifndef BLOOM_SYS_H
+#define BLOOM_SYS_H
+#include <sys/types.h>
+#include <signal.h>
+
+/// prctl(PR_SET_PDEATHSIG, sig): prctl is variadic, which Swift cannot call. Returns 0 or -1 (errno set).
+int bloom_set_parent_death_signal(int sig);
+
+/// Blocks `count` signals in the calling thread (and threads it creates later) and returns a signalfd
+/// that reads them, close-on-exec and non-blocking; -1 on error (errno set).
+int bloom_signalfd(const int *signals, int count);
+
+/// Reads one signal number from a signalfd made by bloom_signalfd; 0 when none is pending, -1 on error.
+int bloom_signalfd_read(int fd);
+
+/// Spawns `path` with `argv`/`envp` (NULL-terminated) in a new process group, with every signal unblocked and
+/// set to its default, stdin from /dev/null and stdout/stderr to `output_fd`. Returns the pid, or -errno.
+pid_t bloom_spawn(const char *path, char *const argv[], char *const envp[], int output_fd);
+/// pipe2(fds, O_CLOEXEC): a pipe whose ends no other spawned child inherits. 0 or -1 (errno set).
+int bloom_pipe_cloexec(int fds[2]);
+#endif

@@ -1,0 +1,38 @@
+import BloomServiceKit
+import BloomSupervisor
+import Foundation
+import Logging
+
+// First, before any thread exists: see Supervisor.blockSignals.
+let signalFD = Supervisor.blockSignals()
+guard signalFD >= 0 else {
+    FileHandle.standardError.write(Data("bloom-supervisor: cannot create a signalfd\n".utf8))
+    exit(ExitCode.failure)
+}
+let configuration: NodeConfiguration
+do {
+    configuration = try NodeConfiguration.load(
+        arguments: Array(CommandLine.arguments.dropFirst()),
+        environment: ProcessInfo.processInfo.environment
+    )
+} catch {
+    FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))
+    exit(error.isUsageError ? ExitCode.usage : ExitCode.failure)
+}
+LogBootstrap.bootstrap(service: "bloom-supervisor", replica: 0, level: configuration.logLevel)
+let logger = Logger(label: "bloom-supervisor")
+let catalog: ServiceCatalog
+do {
+    catalog = try configuration.servicesDirectory.map { try ServiceCatalog.load(directory: $0) } ?? ServiceCatalog.builtin()
+} catch {
+    FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))
+    exit(ExitCode.failure)
+}
+LogBootstrap.logProvenance(configuration, to: logger)
+do {
+    let supervisor = Supervisor(configuration: configuration, catalog: catalog, logger: logger, signalFD: signalFD)
+    exit(try supervisor.run())
+} catch {
+    FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))
+    exit(ExitCode.failure)
+}

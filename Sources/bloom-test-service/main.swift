@@ -1,0 +1,65 @@
+import BloomServiceKit
+import Foundation
+import ServiceLifecycle
+
+// A fake service for the supervisor's tests and benchmarks. It takes its name from BLOOM_SERVICE_NAME (set by
+// the supervisor) and its behaviour from the environment of its definition:
+//   BLOOM_TEST_EXIT_AFTER_MS=N   exit after N ms (with BLOOM_TEST_EXIT_CODE, default 1)
+//   BLOOM_TEST_HANG_AFTER_MS=N   stop heartbeating after N ms, but keep running
+//   BLOOM_TEST_IGNORE_SIGTERM=1  ignore SIGTERM (the supervisor must SIGKILL it)
+//   BLOOM_TEST_STOP_LOG=PATH     append "<name> <replica> <pid>" to PATH when stopping gracefully
+// It answers the queries `peers` (one fake peer per replica), `chain` and `coherence`.
+let environment = ProcessInfo.processInfo.environment
+let name = environment["BLOOM_SERVICE_NAME"] ?? "bloom-test-service"
+if environment["BLOOM_TEST_IGNORE_SIGTERM"] == "1" {
+    signal(SIGTERM, SIG_IGN)
+}
+
+/// Waits for graceful shutdown, acting out the behaviour asked for.
+struct FakeService: Service {
+    let context: ServiceContext
+    let environment: [String: String]
+
+    func run() async throws {
+        let ignoreTerm = environment["BLOOM_TEST_IGNORE_SIGTERM"] == "1"
+        if let text = environment["BLOOM_TEST_HANG_AFTER_MS"], let delay = Int(text) {
+            try? await Task.sleep(for: .milliseconds(delay))
+            context.link.stop()
+        }
+        if let text = environment["BLOOM_TEST_EXIT_AFTER_MS"], let delay = Int(text) {
+            try? await Task.sleep(for: .milliseconds(delay))
+            exit(Int32(environment["BLOOM_TEST_EXIT_CODE"] ?? "1") ?? 1)
+        }
+        if ignoreTerm {
+            // Never returns on its own: only SIGKILL ends it.
+            while true { try? await Task.sleep(for: .seconds(3600)) }
+        }
+        try? await gracefulShutdown()
+        if let path = environment["BLOOM_TEST_STOP_LOG"] {
+            let line = "\(context.service) \(context.configuration.replica) \(getpid())\n"
+            if let handle = FileHandle(forWritingAtPath: path) {
+                handle.seekToEndOfFile()
+                handle.write(Data(line.utf8))
+                try? handle.close()
+            }
+        }
+    }
+}
+
+await ServiceRunner.main(service: name) { context in
+    let replica = context.configuration.replica
+    let port = context.configuration.port
+    context.link.onQuery { query in
+        switch query.cmd {
+        case "peers":
+            return .success(.object(["peers": .array([.object(["id": .string("fake-\(replica)"), "address": .string("127.0.0.1:\(port)"), "direction": .string("out")])])]))
+        case "chain":
+            return .success(.object(["height": .number(0), "tip": .string(String(repeating: "0", count: 64)), "syncing": .bool(false)]))
+        case "coherence":
+            return .success(.object(["local": .object(["r": .number(0.5), "psi": .number(1)]), "peers": .array([]), "mining": .bool(false)]))
+        default:
+            return .failure(QueryFailure("\(query.cmd) is not supported by the test service"))
+        }
+    }
+    return [FakeService(context: context, environment: ProcessInfo.processInfo.environment)]
+}

@@ -1,0 +1,4 @@
+import BloomCLI
+import Foundation
+
+exit(Bloom.execute(Array(CommandLine.arguments.dropFirst())))
