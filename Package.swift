@@ -122,14 +122,16 @@ let package = Package(
                 "BloomChain",
                 "BloomWire",
                 "BloomBus",
+                "BloomServiceKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .executableTarget(name: "bloom-sync", dependencies: ["BloomSync", "BloomChain", "BloomCore"]),
+        .executableTarget(name: "bloom-sync", dependencies: ["BloomSync", "BloomServiceKit"]),
         .testTarget(
             name: "BloomSyncTests",
-            dependencies: ["BloomSync", "BloomChain", "BloomCore", "BloomWire", "BloomBus"]
+            dependencies: ["BloomSync", "BloomChain", "BloomCore", "BloomWire", "BloomBus", "BloomServiceKit"]
         ),
         // --- end bloom-sync ---
     ]

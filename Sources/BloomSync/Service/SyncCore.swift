@@ -246,3 +246,15 @@ public final class SyncCore {
         return try submit(block.serialized(), from: nil, now: now, wallClock: wallClock)
     }
 }
+
+extension SyncCore {
+    /// A transaction from the CLI (`tx submit`): pooled and relayed to every peer when valid.
+    ///
+    /// - Returns: the refusal, or nil and the relay actions.
+    public func submitTransaction(_ payload: [UInt8]) throws(ChainError) -> (MempoolRejection?, [SyncAction]) {
+        switch try mempool.add(payload: payload, utxo: engine.utxo) {
+        case .success: return (nil, [.broadcast(.tx(payload), except: nil)])
+        case .failure(let rejection): return (rejection, [])
+        }
+    }
+}
