@@ -97,6 +97,8 @@ let package = Package(
             name: "bloom-bench",
             dependencies: [
                 "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomSupervisor", "BloomServiceKit",
+                // bloom-sync (sync helper): SyncBenchmarks.swift
+                "BloomSync",
             ]
         ),
         .testTarget(name: "BloomCoreTests", dependencies: ["BloomCore"]),

@@ -61,13 +61,16 @@ public struct SyncService<B: Bus>: Service {
         logger.info("chain closed")
     }
 
+    /// Takes every message already received as one batch, so that during IBD many blocks share one transaction.
+    /// Ends when graceful shutdown cancels it (the stream then returns nil).
     private func receiveLoop() async throws {
-        var iterator = bus.messages.cancelOnGracefulShutdown().makeAsyncIterator()
-        while let message = await iterator.next() {
-            var events: [SyncEvent] = []
-            if let event = SyncBusTranslation.event(from: message) { events.append(event) }
-            guard !events.isEmpty else { continue }
-            try await handle(events)
+        try await cancelWhenGracefulShutdown {
+            var iterator = bus.messages.makeAsyncIterator()
+            while let batch = await iterator.nextBatch() {
+                let events = batch.compactMap(SyncBusTranslation.event(from:))
+                guard !events.isEmpty else { continue }
+                try await handle(events)
+            }
         }
     }
 

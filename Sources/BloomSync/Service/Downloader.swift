@@ -20,8 +20,10 @@ public struct Downloader: Sendable {
     public struct Configuration: Sendable, Hashable {
         /// Heights above the tip whose bodies may be requested (Bitcoin Core: 1024).
         public var window: UInt32 = 1_024
-        /// Bodies in flight per BULK_SYNC peer (Bitcoin Core: 16).
-        public var perPeerInFlight = 16
+        /// Bodies in flight per BULK_SYNC peer. Bitcoin Core keeps 16 per peer over many peers; a small network
+        /// may have one peer to sync from, so one full GETBLOCKDATA (128) keeps a single peer busy. The answerer
+        /// allows 1024 outstanding (§2.5 item 12).
+        public var perPeerInFlight = 128
         /// Bodies in flight toward a reference-protocol peer (§8: 10).
         public var legacyInFlight = 10
         /// Seconds before an unanswered request marks its peer stalled.
@@ -185,12 +187,16 @@ public struct Downloader: Sendable {
     }
 
     /// The usable peer with room that has `height`, least loaded first (spreads bodies over every peer).
+    ///
+    /// A peer is refilled only once half of its requests came back, so requests go out in batches (one
+    /// GETBLOCKDATA of many hashes) rather than one hash per arriving block.
     private func pickPeer(for height: UInt32, pending: [PeerID: [Hash256]], now: Double) -> PeerID? {
         var best: (load: Int, id: PeerID)?
         for (id, peer) in peers where usable(peer, now: now) && peer.info.height >= height {
             let limit = peer.isBulk ? configuration.perPeerInFlight : configuration.legacyInFlight
             let load = peer.inFlight.count
-            guard load < limit else { continue }
+            let batchStarted = pending[id] != nil
+            guard load < limit, batchStarted || load <= limit / 2 else { continue }
             if let current = best, (load, id) >= (current.load, current.id) { continue }
             best = (load, id)
         }

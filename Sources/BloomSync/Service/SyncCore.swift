@@ -57,6 +57,8 @@ public final class SyncCore {
             actions += try process(event, now: now, wallClock: wallClock)
             actions += try drainDownloaded(now: now, wallClock: wallClock)
         }
+        // Requests once per batch, not per message: a batch of arriving blocks frees room for one request.
+        actions += downloader.schedule(tip: tip, now: now)
         try engine.store.commitBatch()
         progress.sample(height: tip.height, target: downloader.targetHeight, now: now)
         if tip != lastPublishedTip {
@@ -72,12 +74,12 @@ public final class SyncCore {
             peers[peer.id] = peer
             server.connect(peer.id, now: now)
             downloader.peerConnected(peer, now: now)
-            return downloader.schedule(tip: tip, now: now)
+            return []
         case .peerGone(let id):
             peers[id] = nil
             server.disconnect(id)
             downloader.peerGone(id)
-            return downloader.schedule(tip: tip, now: now)
+            return []
         case .message(let id, let message):
             return try receive(message, from: id, now: now, wallClock: wallClock)
         case .sealed(let seal):
@@ -85,9 +87,9 @@ public final class SyncCore {
         case .expect(let expectation):
             // The announcer has a block above our tip (spec §2.5 item 8): let the scheduler ask it.
             downloader.peerHas(expectation.announcer, height: tip.height + 1)
-            return downloader.schedule(tip: tip, now: now)
+            return []
         case .tick:
-            return downloader.schedule(tip: tip, now: now)
+            return []
         }
     }
 
@@ -107,40 +109,37 @@ public final class SyncCore {
             if let hash = try? BlockHeader(decoding: bytes.prefix(BlockHeader.size)).hash,
                 downloader.blockReceived(hash, bytes: bytes, from: id)
             {
-                return downloader.schedule(tip: tip, now: now)
+                return []
             }
             return try submit(bytes, from: id, now: now, wallClock: wallClock)
         case .tx(let payload):
             return try acceptTransaction(payload, from: id)
         case .headers(let raw):
-            return listOutcome(try downloader.headersReceived(raw, from: id, isKnown: isKnown), from: id, now: now)
+            return listOutcome(try downloader.headersReceived(raw, from: id, isKnown: isKnown), from: id)
         case .blocks(let hashes):
-            return listOutcome(try downloader.hashesReceived(hashes, from: id, isKnown: isKnown), from: id, now: now)
+            return listOutcome(try downloader.hashesReceived(hashes, from: id, isKnown: isKnown), from: id)
         case .notFound(let hashes):
             downloader.notFound(hashes, from: id)
-            return downloader.schedule(tip: tip, now: now)
+            return []
         default:
             // VERSION, PHASE, BLOOM…: other services' business.
             return []
         }
     }
 
-    private func listOutcome(_ outcome: Downloader.ListOutcome, from id: PeerID, now: Double) -> [SyncAction] {
+    private func listOutcome(_ outcome: Downloader.ListOutcome, from id: PeerID) -> [SyncAction] {
         switch outcome {
         case .invalid(let reason):
             return [.penalise(id, points: Self.invalidBlockPoints, reason: "invalid header chain: \(reason)")]
-                + downloader.schedule(tip: tip, now: now)
         case .planned, .notConnected, .unsolicited:
-            return downloader.schedule(tip: tip, now: now)
+            return []
         }
     }
 
     /// Submits downloaded bodies that extend the tip, in order.
     private func drainDownloaded(now: Double, wallClock: UInt32) throws(ChainError) -> [SyncAction] {
         var actions: [SyncAction] = []
-        var submitted = false
         while let body = downloader.takeReady(after: tip) {
-            submitted = true
             let before = tip
             actions += try submit(body.bytes, from: body.from, now: now, wallClock: wallClock)
             if tip == before {
@@ -148,7 +147,6 @@ public final class SyncCore {
                 break
             }
         }
-        if submitted { actions += downloader.schedule(tip: tip, now: now) }
         return actions
     }
 
