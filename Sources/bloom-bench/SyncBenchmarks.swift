@@ -28,7 +28,9 @@ let syncBenchmarks: [Benchmark] = [
         let elapsed = now() - start
         try store.close()
         guard summary.accepted == blocks.count else { throw SyncBenchmarkFixtures.Failure("accepted \(summary)") }
-        return [Figure(name: "sync_store_connect_blocks_per_s", value: Double(blocks.count) / elapsed, unit: "blocks/s")]
+        return [
+            Figure(name: "sync_store_connect_blocks_per_s", value: Double(blocks.count) / elapsed, unit: "blocks/s")
+        ]
     },
     Benchmark(names: ["ibd_mockbus_blocks_per_s"]) { quick in
         let count = quick ? 1_000 : 10_000
@@ -54,7 +56,12 @@ enum SyncBenchmarkFixtures {
         blocks.reserveCapacity(count)
         var parent = genesis.header
         for height in 1...UInt32(count) {
-            let block = FixtureBlocks.child(of: parent, height: height, rewardAddress: address, certificate: certificate)
+            let block = FixtureBlocks.child(
+                of: parent,
+                height: height,
+                rewardAddress: address,
+                certificate: certificate
+            )
             blocks.append(block)
             parent = block.header
         }
@@ -155,7 +162,8 @@ enum SyncBenchmarkFixtures {
             guard recorded.topic == .p2pOut else { continue }
             let request = try recorded.decode(P2POut.self)
             guard case .peer(peerID) = request.target else { continue }
-            guard let asked = try PeerMessage(type: MessageType(rawValue: request.messageType), payload: request.payload)
+            guard
+                let asked = try PeerMessage(type: MessageType(rawValue: request.messageType), payload: request.payload)
             else { continue }
             for reply in try peer.answer(asked, now: MonotonicClock.now()) {
                 mock.publish(

@@ -75,7 +75,12 @@ import Testing
                 .send(Self.bulkPeer.id, .notFound([unknown])),
             ]
         )
-        let refused = try server.answer(.getBlockData([blocks[0].hash]), from: Self.referencePeer, chain: engine, now: 0)
+        let refused = try server.answer(
+            .getBlockData([blocks[0].hash]),
+            from: Self.referencePeer,
+            chain: engine,
+            now: 0
+        )
         #expect(isPenalty(refused, Self.referencePeer))
     }
 
@@ -84,11 +89,21 @@ import Testing
         let (engine, blocks) = try engine(blocks: 1)
         let outputs = (0..<2_000).map { _ in TxOutput(amount: 1, address: SyncFixture.bob) }
         let split = FixtureBlocks.transfer(spending: [SyncFixture.coinbaseOutput(of: blocks[0])], to: outputs)
-        let large = FixtureBlocks.child(of: blocks[0].header, height: 2, rewardAddress: SyncFixture.alice, transfers: [split])
+        let large = FixtureBlocks.child(
+            of: blocks[0].header,
+            height: 2,
+            rewardAddress: SyncFixture.alice,
+            transfers: [split]
+        )
         #expect(try engine.submit(large.serialized(), now: SyncFixture.now).reason == .validButExceedsUInt16Frame)
         var server = BlockServer()
 
-        let toReference = try server.answer(.getData(.hash(large.hash)), from: Self.referencePeer, chain: engine, now: 0)
+        let toReference = try server.answer(
+            .getData(.hash(large.hash)),
+            from: Self.referencePeer,
+            chain: engine,
+            now: 0
+        )
         let toBulk = try server.answer(.getData(.height(2)), from: Self.bulkPeer, chain: engine, now: 0)
 
         #expect(toReference == [])
@@ -121,7 +136,12 @@ import Testing
     @Test func getData_forAnUnknownHash_staysSilent() throws {
         let (engine, _) = try engine(blocks: 1)
         var server = BlockServer()
-        let answer = try server.answer(.getData(.hash(SyncFixture.address(9))), from: Self.bulkPeer, chain: engine, now: 0)
+        let answer = try server.answer(
+            .getData(.hash(SyncFixture.address(9))),
+            from: Self.bulkPeer,
+            chain: engine,
+            now: 0
+        )
         #expect(answer == [])
     }
 }

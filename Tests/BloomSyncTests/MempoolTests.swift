@@ -47,8 +47,10 @@ import Testing
         )
         #expect(try pool.add(twice, utxo: engine.utxo) == .failure(.duplicateInput(coinbase)))
         let unknown = OutPoint(txid: SyncFixture.address(0x77), index: 0)
-        #expect(try pool.add(SyncFixture.pay(unknown, amount: 1, to: SyncFixture.bob), utxo: engine.utxo)
-            == .failure(.missingInput(unknown)))
+        #expect(
+            try pool.add(SyncFixture.pay(unknown, amount: 1, to: SyncFixture.bob), utxo: engine.utxo)
+                == .failure(.missingInput(unknown))
+        )
         let greedy = SyncFixture.pay(coinbase, amount: reward + 1, to: SyncFixture.bob)
         #expect(try pool.add(greedy, utxo: engine.utxo) == .failure(.valueOutGreaterThanIn))
         #expect(pool.count == 0)
@@ -68,13 +70,25 @@ import Testing
 
     @Test func add_whenCountOrBytesBoundIsReached_refusesAsFull() throws {
         let (engine, blocks) = try chain(4)
-        var byCount = Mempool(configuration: { var c = Mempool.Configuration(); c.maxTransactions = 2; return c }())
+        var byCount = Mempool(
+            configuration: {
+                var c = Mempool.Configuration()
+                c.maxTransactions = 2
+                return c
+            }()
+        )
         _ = try byCount.add(spend(blocks[0], height: 1), utxo: engine.utxo).get()
         _ = try byCount.add(spend(blocks[1], height: 2), utxo: engine.utxo).get()
         #expect(try byCount.add(spend(blocks[2], height: 3), utxo: engine.utxo) == .failure(.full))
 
         let size = spend(blocks[0], height: 1).serialized().count
-        var byBytes = Mempool(configuration: { var c = Mempool.Configuration(); c.maxBytes = size * 2 - 1; return c }())
+        var byBytes = Mempool(
+            configuration: {
+                var c = Mempool.Configuration()
+                c.maxBytes = size * 2 - 1
+                return c
+            }()
+        )
         _ = try byBytes.add(spend(blocks[0], height: 1), utxo: engine.utxo).get()
         #expect(try byBytes.add(spend(blocks[1], height: 2), utxo: engine.utxo) == .failure(.full))
         #expect(byBytes.totalBytes == size)
@@ -100,7 +114,12 @@ import Testing
         let engine = try ChainEngine(store: InMemoryChainStore(), genesis: SyncFixture.genesis)
         let base = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 2)
         let mined = spend(base[0], height: 1)
-        let third = FixtureBlocks.child(of: base[1].header, height: 3, rewardAddress: SyncFixture.alice, transfers: [mined])
+        let third = FixtureBlocks.child(
+            of: base[1].header,
+            height: 3,
+            rewardAddress: SyncFixture.alice,
+            transfers: [mined]
+        )
         for block in base + [third] { _ = try engine.submit(block.serialized(), now: SyncFixture.now) }
         var pool = Mempool()
         let dependent = spend(third, height: 3)
@@ -128,7 +147,12 @@ import Testing
         #expect(pool.selectForBlock(maxBytes: 2 * (size + 4)).count == 2)
         let all = pool.selectForBlock(maxBytes: 1 << 20)
         #expect(all.map(\.txid) == pool.entriesInArrivalOrder.map(\.txid))
-        let block = FixtureBlocks.child(of: blocks[2].header, height: 4, rewardAddress: SyncFixture.alice, transfers: all)
+        let block = FixtureBlocks.child(
+            of: blocks[2].header,
+            height: 4,
+            rewardAddress: SyncFixture.alice,
+            transfers: all
+        )
         #expect(try engine.submit(block.serialized(), now: SyncFixture.now).verdict == .accept)
     }
 }

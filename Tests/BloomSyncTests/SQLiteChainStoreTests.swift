@@ -143,7 +143,12 @@ import Testing
             amount: SyncFixture.reward(1),
             to: SyncFixture.bob
         )
-        let third = FixtureBlocks.child(of: blocks[1].header, height: 3, rewardAddress: SyncFixture.alice, transfers: [spend])
+        let third = FixtureBlocks.child(
+            of: blocks[1].header,
+            height: 3,
+            rewardAddress: SyncFixture.alice,
+            transfers: [spend]
+        )
         let engine = try ChainEngine(store: SQLiteChainStore(path: directory.path("c.sqlite")), genesis: genesis)
         let mirror = try ChainEngine(store: InMemoryChainStore(), genesis: genesis)
         _ = try replay(blocks + [third], on: engine, mirror: mirror)

@@ -92,8 +92,18 @@ import Testing
     @Test func transaction_fromAPeer_isPooledAndRelayedOnceExceptToItsSender() throws {
         let core = try Self.makeCore()
         let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 2)
-        for block in blocks { _ = try core.handle([.message(PeerID(rawValue: 5), .block(block.serialized()))], now: 0, wallClock: SyncFixture.now) }
-        let tx = SyncFixture.pay(SyncFixture.coinbaseOutput(of: blocks[0]), amount: SyncFixture.reward(1), to: SyncFixture.bob)
+        for block in blocks {
+            _ = try core.handle(
+                [.message(PeerID(rawValue: 5), .block(block.serialized()))],
+                now: 0,
+                wallClock: SyncFixture.now
+            )
+        }
+        let tx = SyncFixture.pay(
+            SyncFixture.coinbaseOutput(of: blocks[0]),
+            amount: SyncFixture.reward(1),
+            to: SyncFixture.bob
+        )
         let sender = PeerID(rawValue: 5)
 
         let first = try core.handle([.message(sender, .tx(tx.serialized()))], now: 1, wallClock: SyncFixture.now)
@@ -107,8 +117,18 @@ import Testing
     @Test func sealed_buildsAValidBlockOnTheTip_withMempoolTransactionsAndTheReward() throws {
         let core = try Self.makeCore()
         let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 2)
-        for block in blocks { _ = try core.handle([.message(PeerID(rawValue: 5), .block(block.serialized()))], now: 0, wallClock: SyncFixture.now) }
-        let tx = SyncFixture.pay(SyncFixture.coinbaseOutput(of: blocks[0]), amount: SyncFixture.reward(1), to: SyncFixture.alice)
+        for block in blocks {
+            _ = try core.handle(
+                [.message(PeerID(rawValue: 5), .block(block.serialized()))],
+                now: 0,
+                wallClock: SyncFixture.now
+            )
+        }
+        let tx = SyncFixture.pay(
+            SyncFixture.coinbaseOutput(of: blocks[0]),
+            amount: SyncFixture.reward(1),
+            to: SyncFixture.alice
+        )
         _ = try core.handle([.message(PeerID(rawValue: 5), .tx(tx.serialized()))], now: 1, wallClock: SyncFixture.now)
         let certificate = FixtureBlocks.certificate()
         let seal = GossipSealed(
@@ -127,9 +147,11 @@ import Testing
         let bytes = try #require(try core.engine.blockBytes(core.tip.hash))
         let block = try Block(decoding: bytes)
         #expect(block.header.timestamp == parentTimestamp + 1)
-        #expect(block.transactions.map(\.txid) == [
-            Transaction.coinbase(height: 3, address: SyncFixture.bob, fees: 0, extraData: []).txid, tx.txid,
-        ])
+        #expect(
+            block.transactions.map(\.txid) == [
+                Transaction.coinbase(height: 3, address: SyncFixture.bob, fees: 0, extraData: []).txid, tx.txid,
+            ]
+        )
         #expect(actions.contains(.publishTip(core.tip)))
         #expect(!core.mempool.contains(tx.txid))
         // An independent engine (the reference rules as written in BloomChain) accepts the same bytes.
@@ -146,8 +168,17 @@ import Testing
         let core = try Self.makeCore()
         let peer = PeerID(rawValue: 5)
         let base = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 2)
-        let tx = SyncFixture.pay(SyncFixture.coinbaseOutput(of: base[0]), amount: SyncFixture.reward(1), to: SyncFixture.bob)
-        let third = FixtureBlocks.child(of: base[1].header, height: 3, rewardAddress: SyncFixture.alice, transfers: [tx])
+        let tx = SyncFixture.pay(
+            SyncFixture.coinbaseOutput(of: base[0]),
+            amount: SyncFixture.reward(1),
+            to: SyncFixture.bob
+        )
+        let third = FixtureBlocks.child(
+            of: base[1].header,
+            height: 3,
+            rewardAddress: SyncFixture.alice,
+            transfers: [tx]
+        )
         let branch = SyncFixture.chain(on: base[1], parentHeight: 2, count: 2, reward: SyncFixture.bob, nonce: 9)
         for block in base + [third] + branch {
             _ = try core.handle([.message(peer, .block(block.serialized()))], now: 0, wallClock: SyncFixture.now)

@@ -68,7 +68,14 @@ import Testing
 
         // Then it relays the block to the other peer and publishes the new tip.
         let relay = try await mock.next(P2POut.self, topic: .p2pOut)
-        #expect(relay.payload == P2POut(messageType: MessageType.block.rawValue, target: .peer(other), payload: blocks[0].serialized()))
+        #expect(
+            relay.payload
+                == P2POut(
+                    messageType: MessageType.block.rawValue,
+                    target: .peer(other),
+                    payload: blocks[0].serialized()
+                )
+        )
         let tip = try await mock.next(BloomBus.ChainTip.self, topic: .chainTip)
         #expect(tip.payload == BloomBus.ChainTip(height: 1, hash: blocks[0].hash))
         #expect(tipLog.tips.withLock { $0.last } == BloomChain.ChainTip(hash: blocks[0].hash, height: 1))
@@ -80,8 +87,15 @@ import Testing
         #expect(chain["syncing"] == .bool(false))
         let byHeight = try await service.answer("block", args: .array([.string("1")])).get()
         #expect(byHeight["hash"] == .string(blocks[0].hash.hex))
-        let tx = SyncFixture.pay(SyncFixture.coinbaseOutput(of: blocks[0]), amount: SyncFixture.reward(1), to: SyncFixture.bob)
-        let submitted = try await service.answer("tx submit", args: .object(["hex": .string(tx.serialized().hexString)])).get()
+        let tx = SyncFixture.pay(
+            SyncFixture.coinbaseOutput(of: blocks[0]),
+            amount: SyncFixture.reward(1),
+            to: SyncFixture.bob
+        )
+        let submitted = try await service.answer(
+            "tx submit",
+            args: .object(["hex": .string(tx.serialized().hexString)])
+        ).get()
         #expect(submitted["txid"] == .string(tx.txid.hex))
         let txRelay = try await mock.next(P2POut.self, topic: .p2pOut)
         #expect(txRelay.payload == P2POut(messageType: MessageType.tx.rawValue, target: .all, payload: tx.serialized()))

@@ -33,7 +33,12 @@ public enum SyncServiceFactory {
             replica: UInt8(clamping: configuration.replica),
             bootID: context.link.bootID & 0xFF_FFFF
         )
-        let bus = try BusClient(endpoints: endpoints, sender: sender, context: ZMQContext.make(), logger: context.logger)
+        let bus = try BusClient(
+            endpoints: endpoints,
+            sender: sender,
+            context: ZMQContext.make(),
+            logger: context.logger
+        )
         let link = context.link
         return SyncService(
             bus: bus,

@@ -23,7 +23,11 @@ public enum BlockFile {
             while !reader.isAtEnd {
                 // A record may hold a block that fails validation, but never more than a valid block's size limit
                 // (spec §5 step 0), so a corrupt length cannot make us allocate gigabytes.
-                let length = try reader.readCount("record.length", minElementSize: 1, limit: BloomConstants.maxBlockSize)
+                let length = try reader.readCount(
+                    "record.length",
+                    minElementSize: 1,
+                    limit: BloomConstants.maxBlockSize
+                )
                 blocks.append(try reader.readBytes(length, "record.block"))
             }
             return blocks

@@ -235,8 +235,13 @@ public struct Downloader: Sendable {
             guard next.prevHash == previous.hash else { return invalidList(id, "headers do not link") }
             guard next.timestamp > previous.timestamp else { return invalidList(id, "timestamps not increasing") }
         }
-        return try plan(headers.map(\.hash), firstParent: headers.first?.prevHash, start: request.start, from: id,
-                        isKnown: isKnown)
+        return try plan(
+            headers.map(\.hash),
+            firstParent: headers.first?.prevHash,
+            start: request.start,
+            from: id,
+            isKnown: isKnown
+        )
     }
 
     /// A BLOCKS answer (hashes from the reference path): heights follow from the request's start.

@@ -39,7 +39,8 @@ public enum SealedBlockBuilder {
         }
         let height = tip.height + 1
         let coinbase = Transaction.coinbase(height: height, address: rewardAddress, fees: 0, extraData: [])
-        let budget = BloomConstants.maxBlockSize - overhead(certificateSize: seal.certificate.count)
+        let budget =
+            BloomConstants.maxBlockSize - overhead(certificateSize: seal.certificate.count)
             - (4 + coinbase.serialized().count)
         let transactions = [coinbase] + mempool.selectForBlock(maxBytes: budget)
         // A parent timestamp of u32 max cannot have a valid child: the chain rules reject it, not an overflow here.

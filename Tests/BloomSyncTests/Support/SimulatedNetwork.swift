@@ -16,8 +16,13 @@ final class SimulatedPeer {
     /// Every message the node sent this peer.
     var received: [PeerMessage] = []
 
-    init(id: UInt64, blocks: [Block], claimedHeight: UInt32? = nil, services: ServiceFlags = .node,
-         behaviour: Behaviour = .honest) throws {
+    init(
+        id: UInt64,
+        blocks: [Block],
+        claimedHeight: UInt32? = nil,
+        services: ServiceFlags = .node,
+        behaviour: Behaviour = .honest
+    ) throws {
         engine = try ChainEngine(store: InMemoryChainStore(), genesis: SyncFixture.genesis)
         for block in blocks { _ = try engine.submit(block.serialized(), now: SyncFixture.now) }
         info = SyncPeer(id: PeerID(rawValue: id), height: claimedHeight ?? engine.tip.height, services: services)
