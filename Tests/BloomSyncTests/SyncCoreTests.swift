@@ -187,3 +187,17 @@ import Testing
         #expect(core.mempool.contains(tx.txid))
     }
 }
+
+@Suite struct SyncCorePeerTests {
+    @Test func peerConnected_fromARestartedNetReplica_forgetsThePeersOfItsOldBoot() throws {
+        let core = try SyncCoreTests.makeCore()
+        let old = SyncPeer(id: PeerID(replica: 0, bootID: 1, counter: 1), height: 5, services: .node)
+        let otherReplica = SyncPeer(id: PeerID(replica: 1, bootID: 1, counter: 1), height: 5, services: .node)
+        let fresh = SyncPeer(id: PeerID(replica: 0, bootID: 2, counter: 1), height: 0, services: .node)
+
+        _ = try core.handle([.peerConnected(old), .peerConnected(otherReplica)], now: 0, wallClock: SyncFixture.now)
+        _ = try core.handle([.peerConnected(fresh)], now: 1, wallClock: SyncFixture.now)
+
+        #expect(Set(core.knownPeers.map(\.id)) == [otherReplica.id, fresh.id])
+    }
+}

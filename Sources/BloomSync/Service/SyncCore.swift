@@ -71,6 +71,11 @@ public final class SyncCore {
     private func process(_ event: SyncEvent, now: Double, wallClock: UInt32) throws(ChainError) -> [SyncAction] {
         switch event {
         case .peerConnected(let peer):
+            // A bloom-net replica that restarted lost every connection it had: forget its old peers (DESIGN.md,
+            // "Heartbeats": peers of a replica whose boot id changed are gone).
+            for old in peers.keys where old.replica == peer.id.replica && old.bootID != peer.id.bootID {
+                _ = try process(.peerGone(old), now: now, wallClock: wallClock)
+            }
             peers[peer.id] = peer
             server.connect(peer.id, now: now)
             downloader.peerConnected(peer, now: now)
