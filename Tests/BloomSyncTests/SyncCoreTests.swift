@@ -201,3 +201,52 @@ import Testing
         #expect(Set(core.knownPeers.map(\.id)) == [otherReplica.id, fresh.id])
     }
 }
+
+@Suite struct SyncCoreForkTests {
+    @Test func ibd_whenThePeersLongerChainForksBelowOurTip_fetchesTheBranchAndReorganizes() throws {
+        // Given a node holding A1…A10, and a peer whose chain shares A1…A7 and continues with B8…B15.
+        let shared = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 7)
+        let ours = SyncFixture.chain(on: shared[6], parentHeight: 7, count: 3)
+        let theirs = SyncFixture.chain(on: shared[6], parentHeight: 7, count: 8, reward: SyncFixture.bob, nonce: 5)
+        let core = try SyncCoreTests.makeCore()
+        for block in shared + ours {
+            _ = try core.handle(
+                [.message(PeerID(rawValue: 8), .block(block.serialized()))],
+                now: 0,
+                wallClock: SyncFixture.now
+            )
+        }
+        #expect(core.tip.height == 10)
+        let peer = try SimulatedPeer(id: 1, blocks: shared + theirs)
+        var network = SimulatedNetwork(core: core, peers: [peer])
+
+        // When it syncs from the peer.
+        try network.run { $0.tip == peer.engine.tip }
+
+        // Then it took the peer's branch.
+        #expect(core.tip == peer.engine.tip)
+        #expect(try core.engine.hash(atHeight: 8) == theirs[0].hash)
+        #expect(!network.other.contains { if case .penalise = $0 { true } else { false } })
+    }
+
+    @Test func ibd_fromAReferencePeerOnAFork_followsOrphansBackToTheForkPoint() throws {
+        let shared = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 4)
+        let ours = SyncFixture.chain(on: shared[3], parentHeight: 4, count: 2)
+        let theirs = SyncFixture.chain(on: shared[3], parentHeight: 4, count: 4, reward: SyncFixture.bob, nonce: 5)
+        let core = try SyncCoreTests.makeCore()
+        for block in shared + ours {
+            _ = try core.handle(
+                [.message(PeerID(rawValue: 8), .block(block.serialized()))],
+                now: 0,
+                wallClock: SyncFixture.now
+            )
+        }
+        #expect(core.tip.height == 6)
+        let peer = try SimulatedPeer(id: 1, blocks: shared + theirs, services: [.blockServe])
+        var network = SimulatedNetwork(core: core, peers: [peer])
+
+        try network.run { $0.tip == peer.engine.tip }
+
+        #expect(core.tip == peer.engine.tip)
+    }
+}

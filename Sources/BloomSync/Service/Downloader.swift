@@ -56,6 +56,9 @@ public struct Downloader: Sendable {
     private var planned: [UInt32: Hash256] = [:]
     /// The last planned (or, with nothing planned, stored tip) block: where the next header request starts.
     private var headerTip: BloomChain.ChainTip
+    /// No planned height is below this one. Usually the tip's height + 1; lower after a header chain that forks
+    /// below the tip (those side blocks are fetched and stored first, then the branch overtakes).
+    private var floor: UInt32
     /// Downloaded bodies waiting for the tip to reach them, with their sender.
     private var received: [Hash256: (bytes: [UInt8], from: PeerID)] = [:]
     /// Which peer a body in flight was asked from.
@@ -64,6 +67,7 @@ public struct Downloader: Sendable {
     public init(tip: BloomChain.ChainTip, configuration: Configuration = Configuration()) {
         self.configuration = configuration
         self.headerTip = tip
+        self.floor = tip.height + 1
     }
 
     // MARK: - Peers
@@ -109,7 +113,10 @@ public struct Downloader: Sendable {
 
     private mutating func rebase(to tip: BloomChain.ChainTip) {
         planned = planned.filter { $0.key > tip.height }
-        if planned.isEmpty { headerTip = tip }
+        if planned.isEmpty {
+            headerTip = tip
+            floor = tip.height + 1
+        }
     }
 
     private mutating func expireStalled(now: Double) {
@@ -161,8 +168,9 @@ public struct Downloader: Sendable {
         guard !planned.isEmpty else { return [] }
         var batches: [PeerID: [Hash256]] = [:]
         let top = min(headerTip.height, tip.height + configuration.window)
-        guard top > tip.height else { return [] }
-        for height in (tip.height + 1)...top {
+        raiseFloor()
+        guard top >= floor else { return [] }
+        for height in floor...top {
             guard let hash = planned[height], assignment[hash] == nil, received[hash] == nil else { continue }
             guard let id = pickPeer(for: height, pending: batches, now: now) else { continue }
             batches[id, default: []].append(hash)
@@ -284,6 +292,7 @@ public struct Downloader: Sendable {
             let height = start + UInt32(offset)
             if try isKnown(hash) == nil {
                 planned[height] = hash
+                floor = min(floor, height)
                 added += 1
             }
             headerTip = BloomChain.ChainTip(hash: hash, height: height)
@@ -323,11 +332,19 @@ public struct Downloader: Sendable {
         }
     }
 
-    /// The next downloaded body that extends `tip`, with its sender, taken out of the buffer.
-    public mutating func takeReady(after tip: BloomChain.ChainTip) -> (bytes: [UInt8], from: PeerID)? {
-        guard let hash = planned[tip.height + 1], let body = received.removeValue(forKey: hash) else { return nil }
-        planned[tip.height + 1] = nil
+    /// The lowest planned block, once its body has arrived, with its sender, taken out of the buffer. Bodies
+    /// are submitted in height order, so each one's parent is stored (or was just submitted) before it.
+    public mutating func takeReady() -> (bytes: [UInt8], from: PeerID)? {
+        raiseFloor()
+        guard let hash = planned[floor], let body = received.removeValue(forKey: hash) else { return nil }
+        planned[floor] = nil
+        floor += 1
         return body
+    }
+
+    /// Moves the floor past heights with nothing planned.
+    private mutating func raiseFloor() {
+        while floor <= headerTip.height && planned[floor] == nil { floor += 1 }
     }
 
     /// A downloaded block failed validation: forget the plan above the tip (it came from a lying peer) and
@@ -340,11 +357,13 @@ public struct Downloader: Sendable {
         for peer in peers.keys { peers[peer]?.inFlight = [:] }
         assignment = [:]
         headerTip = tip
+        floor = tip.height + 1
     }
 
-    /// A block arrived for which a planned hash exists at a height (e.g. relayed): it no longer needs fetching.
-    public mutating func forget(_ hash: Hash256) {
+    /// Block `hash` at `height` is stored (downloaded, relayed or sealed): it no longer needs fetching.
+    public mutating func forget(_ hash: Hash256, height: UInt32) {
         if let assigned = assignment.removeValue(forKey: hash) { peers[assigned]?.inFlight[hash] = nil }
         received[hash] = nil
+        if planned[height] == hash { planned[height] = nil }
     }
 }

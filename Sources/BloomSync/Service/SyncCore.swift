@@ -144,10 +144,11 @@ public final class SyncCore {
     /// Submits downloaded bodies that extend the tip, in order.
     private func drainDownloaded(now: Double, wallClock: UInt32) throws(ChainError) -> [SyncAction] {
         var actions: [SyncAction] = []
-        while let body = downloader.takeReady(after: tip) {
-            let before = tip
-            actions += try submit(body.bytes, from: body.from, now: now, wallClock: wallClock)
-            if tip == before {
+        while let body = downloader.takeReady() {
+            let verdict = try engine.submit(body.bytes, now: wallClock)
+            try apply(verdict, bytes: body.bytes, from: body.from, now: now, into: &actions)
+            if verdict.verdict == .reject {
+                // The peer's header chain promised this block; the rest of that plan is not trusted either.
                 downloader.downloadedBlockInvalid(from: body.from, tip: tip, now: now)
                 break
             }
@@ -176,7 +177,7 @@ public final class SyncCore {
         case .accept, .acceptReorg, .acceptSideBranch:
             guard let hash = verdict.hash, let entry = try engine.entry(hash) else { break }
             if let sender { downloader.peerHas(sender, height: entry.height) }
-            downloader.forget(hash)
+            downloader.forget(hash, height: entry.height)
             var body = bytes
             if body == nil { body = try engine.blockBytes(hash) }
             if let body { actions += relay(body, hash: hash, height: entry.height, except: sender, now: now) }
