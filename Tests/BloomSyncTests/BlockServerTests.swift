@@ -145,3 +145,41 @@ import Testing
         #expect(answer == [])
     }
 }
+
+@Suite struct BlockServerFlowTests {
+    @Test func flowFull_defersRequestedBlocksInOrder_andFlowOpen_sendsThem_beyond1024ItIsALimitBreach() throws {
+        let engine = try ChainEngine(store: InMemoryChainStore(), genesis: SyncFixture.genesis)
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 3)
+        for block in blocks { _ = try engine.submit(block.serialized(), now: SyncFixture.now) }
+        var server = BlockServer()
+        let peer = BlockServerTests.bulkPeer
+        server.connect(peer.id, now: 0)
+
+        // Given the peer's send queue is full.
+        #expect(try server.flow(peer, open: false, chain: engine) == [])
+        // When it asks for blocks, nothing is sent but NOTFOUND for what we lack.
+        let unknown = SyncFixture.address(0x66)
+        let asked = try server.answer(
+            .getBlockData([blocks[1].hash, unknown, blocks[0].hash]),
+            from: peer,
+            chain: engine,
+            now: 0
+        )
+        #expect(asked == [.send(peer.id, .notFound([unknown]))])
+        // Then the queue reopening sends them, in request order.
+        let resumed = try server.flow(peer, open: true, chain: engine)
+        #expect(
+            resumed == [.send(peer.id, .block(blocks[1].serialized())), .send(peer.id, .block(blocks[0].serialized()))]
+        )
+
+        // While full, at most 1024 blocks wait; the request that goes over is a limit breach.
+        _ = try server.flow(peer, open: false, chain: engine)
+        let batch = Array(repeating: blocks[2].hash, count: 128)
+        for _ in 0..<8 {
+            #expect(try server.answer(.getBlockData(batch), from: peer, chain: engine, now: 1) == [])
+        }
+        let over = try server.answer(.getBlockData([blocks[2].hash]), from: peer, chain: engine, now: 1)
+        #expect(over?.contains { if case .penalise(peer.id, _, _) = $0 { true } else { false } } == true)
+        #expect(try server.flow(peer, open: true, chain: engine).count == 1_024)
+    }
+}

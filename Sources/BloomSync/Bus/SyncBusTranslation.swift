@@ -9,6 +9,7 @@ import BloomWire
 /// | --- | --- | --- |
 /// | `p2p.in.<TYPE>` (block-related types) | ``P2PIn`` | ``SyncEvent/message(_:_:)``, peer from the envelope |
 /// | `p2p.peer` | ``PeerEvent`` | ``SyncEvent/peerConnected(_:)`` / ``SyncEvent/peerGone(_:)`` |
+/// | `p2p.flow` | ``P2PFlow`` | ``SyncEvent/flow(_:open:)`` |
 /// | `gossip.sealed` | ``GossipSealed`` | ``SyncEvent/sealed(_:)`` |
 /// | `gossip.expect` | ``GossipExpect`` | ``SyncEvent/expect(_:)`` |
 /// | anything else, or a payload that does not decode | | dropped (counted) |
@@ -21,7 +22,7 @@ public enum SyncBusTranslation {
     /// Every topic bloom-sync subscribes to.
     public static var subscriptions: [Topic] {
         handledTypes.map { Topic.p2pIn(messageType: $0.rawValue) }
-            + [Topic.p2pPeer, Topic.gossipSealed, Topic.gossipExpect]
+            + [Topic.p2pPeer, Topic.p2pFlow, Topic.gossipSealed, Topic.gossipExpect]
     }
 
     private static let typeByTopic: [Topic: MessageType] = Dictionary(
@@ -54,6 +55,8 @@ public enum SyncBusTranslation {
             case nil:
                 return nil
             }
+        case .p2pFlow:
+            return (try? message.decode(P2PFlow.self)).map { .flow($0.peer, open: $0.state == .open) }
         case .gossipSealed:
             return (try? message.decode(GossipSealed.self)).map { .sealed($0) }
         case .gossipExpect:

@@ -16,12 +16,21 @@ import BloomWire
 /// costs a point. A GETDATA for a block offered to that peer in the last 10 minutes (listed in BLOCKS or
 /// HEADERS, or relayed) answers our own offer and is not counted. A bulk-sync message from a peer without
 /// BULK_SYNC is a protocol violation.
+///
+/// Back-pressure (`p2p.flow`, §2.5 item 12): while bloom-net reports a peer's send queue full, the blocks it asked
+/// for are queued here by hash (not by bytes) and sent when the queue reopens, at most 1024 per BULK_SYNC peer and
+/// 500 GETDATA per peer; a request beyond that is a limit breach. A slow reader slows itself down; it cannot grow
+/// our memory.
 public struct BlockServer: Sendable {
     struct PeerState: Sendable {
         var blockRequests: TokenBucket
         var headerRequests: TokenBucket
         /// Hashes offered to the peer, with the time of the offer.
         var offered: [Hash256: Double] = [:]
+        /// bloom-net reported the peer's send queue full.
+        var paused = false
+        /// Blocks requested while paused, in request order, sent when the queue reopens.
+        var deferred: [Hash256] = []
     }
 
     /// GETHEADERS at most 10 per second (§2.5 item 12).
@@ -43,6 +52,42 @@ public struct BlockServer: Sendable {
 
     /// Forgets a peer.
     public mutating func disconnect(_ peer: PeerID) { peers[peer] = nil }
+
+    /// bloom-net's report on a peer's send queue. When it reopens, the deferred blocks go out, in order.
+    public mutating func flow<Store: ChainStore>(
+        _ peer: SyncPeer,
+        open: Bool,
+        chain: ChainEngine<Store>
+    ) throws(ChainError) -> [SyncAction] {
+        guard var state = peers[peer.id] else { return [] }
+        state.paused = !open
+        var actions: [SyncAction] = []
+        if open {
+            for hash in state.deferred {
+                if let bytes = try chain.blockBytes(hash), peer.canReceive(blockOfSize: bytes.count) {
+                    actions.append(.send(peer.id, .block(bytes)))
+                }
+            }
+            state.deferred = []
+        }
+        peers[peer.id] = state
+        return actions
+    }
+
+    /// What happens to one requested block.
+    private enum Serving {
+        case now(SyncAction)
+        case deferred
+        case overLimit
+    }
+
+    /// Sends `bytes` now, or queues `hash` while the peer's queue is full, up to `limit` queued blocks.
+    private mutating func serve(_ hash: Hash256, bytes: [UInt8], to peer: PeerID, limit: Int) -> Serving {
+        guard let state = peers[peer], state.paused else { return .now(.send(peer, .block(bytes))) }
+        guard state.deferred.count < limit else { return .overLimit }
+        peers[peer]?.deferred.append(hash)
+        return .deferred
+    }
 
     /// Records that `hashes` were offered to `peer` (listed or relayed), so its GETDATA for them is not counted.
     public mutating func noteOffered(_ hashes: [Hash256], to peer: PeerID, now: Double) {
@@ -86,7 +131,11 @@ public struct BlockServer: Sendable {
                 // GETDATA has no NOTFOUND: silence for unknown or unframeable blocks (§2.5 items 3 and 5).
                 return []
             }
-            return [.send(peer.id, .block(bytes))]
+            switch serve(hash, bytes: bytes, to: peer.id, limit: WireLimits.maxOutstandingOfferedGetData) {
+            case .now(let send): return [send]
+            case .deferred: return []
+            case .overLimit: return [limitBreach(peer.id, "GETDATA outstanding")]
+            }
         case .getHeaders(let range):
             guard peer.services.contains(.bulkSync) else { return [notBulkSync(peer.id, "GETHEADERS")] }
             guard consumeHeaderRequest(peer.id, now: now) else { return [limitBreach(peer.id, "GETHEADERS")] }
@@ -100,7 +149,11 @@ public struct BlockServer: Sendable {
             var missing: [Hash256] = []
             for hash in hashes {
                 if let bytes = try chain.blockBytes(hash), peer.canReceive(blockOfSize: bytes.count) {
-                    actions.append(.send(peer.id, .block(bytes)))
+                    switch serve(hash, bytes: bytes, to: peer.id, limit: WireLimits.maxOutstandingBulkBlocks) {
+                    case .now(let send): actions.append(send)
+                    case .deferred: break
+                    case .overLimit: return actions + [limitBreach(peer.id, "GETBLOCKDATA outstanding")]
+                    }
                 } else {
                     missing.append(hash)
                 }

@@ -85,6 +85,9 @@ public final class SyncCore {
             server.disconnect(id)
             downloader.peerGone(id)
             return []
+        case .flow(let id, let open):
+            guard let peer = peers[id] else { return [] }
+            return try server.flow(peer, open: open, chain: engine)
         case .message(let id, let message):
             return try receive(message, from: id, now: now, wallClock: wallClock)
         case .sealed(let seal):

@@ -7,6 +7,8 @@ public enum SyncEvent: Sendable, Hashable {
     case peerConnected(SyncPeer)
     /// `p2p.peer` gone.
     case peerGone(PeerID)
+    /// `p2p.flow`: bloom-net reports a peer's send queue open (true) or full (false).
+    case flow(PeerID, open: Bool)
     /// `p2p.in.<type>`: a decoded message from a peer.
     case message(PeerID, PeerMessage)
     /// `gossip.sealed`: build a block on the tip.
