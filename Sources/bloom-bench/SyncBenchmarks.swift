@@ -32,6 +32,40 @@ let syncBenchmarks: [Benchmark] = [
             Figure(name: "sync_store_connect_blocks_per_s", value: Double(blocks.count) / elapsed, unit: "blocks/s")
         ]
     },
+    Benchmark(names: ["sync_reorg_ms"]) { quick in
+        // On the SQLite store: a main chain of 10 blocks, a side branch of 4 from height 7; the fourth side block
+        // disconnects 3 and connects 4 in one transaction. Each round reopens a copy of the prepared database.
+        let genesis = SyncBenchmarkFixtures.genesis
+        let trunk = SyncBenchmarkFixtures.chain(count: 10)
+        let side = SyncBenchmarkFixtures.branch(on: trunk[6], height: 7, count: 4)
+        let directory = try SyncBenchmarkFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let prepared = directory + "/prepared.sqlite"
+        do {
+            let store = try SQLiteChainStore(path: prepared)
+            let engine = try ChainEngine(store: store, genesis: genesis)
+            for block in trunk + side.dropLast() {
+                _ = try engine.submit(block.serialized(), now: SyncBenchmarkFixtures.now)
+            }
+            try store.close()
+        }
+        let trigger = side[side.count - 1].serialized()
+        var samples: [Double] = []
+        for round in 0..<(quick ? 10 : 100) {
+            let path = directory + "/round-\(round).sqlite"
+            try FileManager.default.copyItem(atPath: prepared, toPath: path)
+            let store = try SQLiteChainStore(path: path)
+            let engine = try ChainEngine(store: store, genesis: genesis)
+            let start = now()
+            let verdict = try engine.submit(trigger, now: SyncBenchmarkFixtures.now)
+            samples.append((now() - start) * 1000)
+            guard verdict.verdict == .acceptReorg, verdict.effects.disconnected.count == 3 else {
+                throw SyncBenchmarkFixtures.Failure("unexpected \(verdict)")
+            }
+            try store.close()
+        }
+        return [Figure(name: "sync_reorg_ms", value: percentile(samples, 50), unit: "ms (median, depth 3, SQLite)")]
+    },
     Benchmark(names: ["ibd_mockbus_blocks_per_s"]) { quick in
         let count = quick ? 1_000 : 10_000
         let rate = try SyncBenchmarkFixtures.blocking { try await SyncBenchmarkFixtures.ibdOverMockBus(count: count) }
@@ -64,6 +98,26 @@ enum SyncBenchmarkFixtures {
             )
             blocks.append(block)
             parent = block.header
+        }
+        return blocks
+    }
+
+    /// `count` blocks on `parent` (at `height`) with a different reward address: a side branch.
+    static func branch(on parent: Block, height: UInt32, count: Int) -> [Block] {
+        let certificate = FixtureBlocks.certificate()
+        let address = Hash256(bytes: [UInt8](repeating: 0xB0, count: 32)) ?? .zero
+        var blocks: [Block] = []
+        var tip = parent.header
+        for offset in 1...UInt32(count) {
+            let block = FixtureBlocks.child(
+                of: tip,
+                height: height + offset,
+                rewardAddress: address,
+                nonce: 1,
+                certificate: certificate
+            )
+            blocks.append(block)
+            tip = block.header
         }
         return blocks
     }
