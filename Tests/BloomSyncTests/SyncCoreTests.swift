@@ -250,3 +250,23 @@ import Testing
         #expect(core.tip == peer.engine.tip)
     }
 }
+
+@Suite struct SyncCoreRelayTests {
+    @Test func ibd_doesNotRelayOldBlocksToOtherPeers_butRelaysOnceCaughtUp() throws {
+        let chain = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 100)
+        let source = try SimulatedPeer(id: 1, blocks: chain)
+        let newcomer = try SimulatedPeer(id: 2, blocks: [])
+        var network = SimulatedNetwork(core: try SyncCoreTests.makeCore(), peers: [source, newcomer])
+
+        try network.run { $0.tip.height == 100 }
+
+        let relayed = newcomer.received.compactMap { message -> Hash256? in
+            guard case .block(let bytes) = message else { return nil }
+            return try? Block(decoding: bytes).hash
+        }
+        // Only the last blocks, within the relay lag of the target, went to the newcomer.
+        #expect(!relayed.isEmpty)
+        #expect(relayed.count <= Int(SyncCore.relayLag) + 1)
+        #expect(relayed.last == chain.last?.hash)
+    }
+}

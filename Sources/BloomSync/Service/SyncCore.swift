@@ -205,8 +205,14 @@ public final class SyncCore {
         }
     }
 
+    /// Blocks behind the best known height within which a node counts as caught up and relays what it stores.
+    public static let relayLag: UInt32 = 16
+
     /// Relays a new block to every peer not known to have it (spec §2.5 item 6), after the batch commits.
+    ///
+    /// Not during initial download (as Bitcoin Core): while far behind, the blocks are old news to the network.
     private func relay(_ bytes: [UInt8], hash: Hash256, height: UInt32, except: PeerID?, now: Double) -> [SyncAction] {
+        guard height + Self.relayLag >= downloader.targetHeight else { return [] }
         var actions: [SyncAction] = []
         for (id, peer) in peers.sorted(by: { $0.key < $1.key }) where id != except {
             let known = downloader.peer(id)?.height ?? peer.height
