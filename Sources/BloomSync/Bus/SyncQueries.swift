@@ -13,7 +13,9 @@ import BloomServiceKit
 public enum SyncQueries {
     /// An answer, and the actions it caused (a submitted transaction is relayed).
     public struct Answer: Sendable {
+        /// The reply for the CLI.
         public var result: Result<JSONValue, QueryFailure>
+        /// What to publish because of the question (a relayed transaction).
         public var actions: [SyncAction]
     }
 

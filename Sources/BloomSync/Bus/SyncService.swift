@@ -17,6 +17,7 @@ public struct SyncService<B: Bus>: Service {
         /// Time between two progress lines in the log while syncing.
         public var progressLogInterval = 10.0
 
+        /// The defaults above.
         public init() {}
     }
 
@@ -29,6 +30,8 @@ public struct SyncService<B: Bus>: Service {
     /// Monotonic seconds and Unix seconds.
     let clock: @Sendable () -> (monotonic: Double, wall: UInt32)
 
+    /// A service over `bus`, with the chain behind `owner`; `onTip` feeds the heartbeat, `clock` gives
+    /// monotonic and Unix seconds (injected so tests control time).
     public init(
         bus: B,
         owner: ChainOwner,
@@ -45,6 +48,7 @@ public struct SyncService<B: Bus>: Service {
         self.clock = clock
     }
 
+    /// Runs until graceful shutdown; throws when the store fails (the supervisor then restarts the service).
     public func run() async throws {
         for topic in SyncBusTranslation.subscriptions { bus.subscribe(topic) }
         let tip = try await owner.perform { $0.tip }

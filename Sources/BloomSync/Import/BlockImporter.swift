@@ -7,14 +7,20 @@ import BloomCore
 public struct BlockImporter {
     /// What one import did.
     public struct Summary: Sendable, Hashable {
+        /// Blocks that joined the block tree.
         public var accepted = 0
+        /// Blocks already stored (a resumed import).
         public var alreadyKnown = 0
+        /// Invalid blocks and orphans.
         public var rejected = 0
+        /// The best tip after the import.
         public var tip: ChainTip
 
+        /// An empty summary at `tip`.
         public init(tip: ChainTip) { self.tip = tip }
     }
 
+    /// Blocks per SQLite transaction.
     public let batchSize: Int
 
     /// - Parameter batchSize: blocks per SQLite transaction (at least 1).

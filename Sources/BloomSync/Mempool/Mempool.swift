@@ -18,12 +18,15 @@ public struct Mempool: Sendable {
         /// At most this many serialized bytes in all: a few full blocks' worth.
         public var maxBytes = 4 << 20
 
+        /// The defaults above.
         public init() {}
     }
 
     /// One pooled transaction.
     public struct Entry: Sendable, Hashable {
+        /// The transaction as decoded.
         public var transaction: Transaction
+        /// Its txid.
         public var txid: Hash256
         /// Serialized size in bytes.
         public var size: Int
@@ -33,6 +36,7 @@ public struct Mempool: Sendable {
         public var sequence: UInt64
     }
 
+    /// The bounds.
     public let configuration: Configuration
     private var entries: [Hash256: Entry] = [:]
     private var spenders: [OutPoint: Hash256] = [:]
@@ -40,6 +44,7 @@ public struct Mempool: Sendable {
     /// Serialized bytes of all pooled transactions.
     public private(set) var totalBytes = 0
 
+    /// An empty pool with `configuration`.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }

@@ -40,6 +40,7 @@ public struct BlockServer: Sendable {
 
     private var peers: [PeerID: PeerState] = [:]
 
+    /// A server tracking no peer yet.
     public init() {}
 
     /// Starts tracking a peer.

@@ -8,6 +8,7 @@ public final class ChainOwner: @unchecked Sendable {
     private let core: SyncCore
     private let queue = DispatchQueue(label: "bloom-sync.chain", qos: .userInitiated)
 
+    /// Takes ownership of `core`: nothing else may touch it afterwards.
     public init(core: SyncCore) {
         self.core = core
     }

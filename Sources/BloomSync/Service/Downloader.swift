@@ -31,6 +31,7 @@ public struct Downloader: Sendable {
         /// Seconds a stalled peer is left out of the schedule.
         public var stallPause = 60.0
 
+        /// The defaults above.
         public init() {}
     }
 
@@ -50,6 +51,7 @@ public struct Downloader: Sendable {
         var serves: Bool { isBulk || info.services.contains(.blockServe) }
     }
 
+    /// Windows, limits and timeouts.
     public let configuration: Configuration
     private var peers: [PeerID: Peer] = [:]
     /// Hashes to download by height: the header chain above the tip.
@@ -64,6 +66,7 @@ public struct Downloader: Sendable {
     /// Which peer a body in flight was asked from.
     private var assignment: [Hash256: PeerID] = [:]
 
+    /// A downloader for a chain whose best tip is `tip`.
     public init(tip: BloomChain.ChainTip, configuration: Configuration = Configuration()) {
         self.configuration = configuration
         self.headerTip = tip
@@ -72,10 +75,12 @@ public struct Downloader: Sendable {
 
     // MARK: - Peers
 
+    /// A peer connected (`p2p.peer`).
     public mutating func peerConnected(_ peer: SyncPeer, now: Double) {
         peers[peer.id] = Peer(info: peer, legacyBudget: TokenBucket(limit: .blockRequests, now: now))
     }
 
+    /// A peer disconnected: its requests go back to the pool.
     public mutating func peerGone(_ peer: PeerID) {
         guard let state = peers.removeValue(forKey: peer) else { return }
         for hash in state.inFlight.keys { assignment[hash] = nil }

@@ -18,12 +18,14 @@ public enum SyncAction: Sendable, Hashable {
 
 /// A connected peer as bloom-sync sees it: from its `p2p.peer` event, raised by what it proves.
 public struct SyncPeer: Sendable, Hashable {
+    /// bloom-net's id of the connection.
     public var id: PeerID
     /// The height it announced in VERSION, raised to the height of any valid block it sends or lists.
     public var height: UInt32
     /// Its effective service bits (spec §2.5 item 2; BULK_SYNC without LARGE_FRAMES is ignored).
     public var services: ServiceFlags
 
+    /// A peer as announced; `services` is reduced to its effective bits.
     public init(id: PeerID, height: UInt32, services: ServiceFlags) {
         self.id = id
         self.height = height

@@ -16,15 +16,20 @@ public final class SyncCore {
     /// once for an invalid block; 10 points is bloom-net's disconnect-and-ban threshold (§2.5 item 13).
     public static let invalidBlockPoints: UInt32 = 10
 
+    /// The chain rules over the SQLite store (read it for queries; only the core writes).
     public let engine: ChainEngine<SQLiteChainStore>
+    /// Unconfirmed transactions.
     public private(set) var mempool: Mempool
+    /// Where coinbases of blocks sealed here pay.
     public let rewardAddress: Hash256
+    /// Download progress, sampled after every batch.
     public private(set) var progress = SyncProgress()
     var server = BlockServer()
     var downloader: Downloader
     var peers: [PeerID: SyncPeer] = [:]
     private var lastPublishedTip: BloomChain.ChainTip
 
+    /// A core over `engine` (already open on its store), with an empty mempool.
     public init(
         engine: ChainEngine<SQLiteChainStore>,
         rewardAddress: Hash256,

@@ -2,13 +2,16 @@ import BloomChain
 
 /// Download progress, for the log and the `chain` query: height, target, blocks per second and ETA.
 public struct SyncProgress: Sendable, Hashable {
+    /// The best tip's height.
     public var height: UInt32 = 0
+    /// The height download heads for (best peer or header chain).
     public var target: UInt32 = 0
     /// Blocks connected per second, smoothed (exponential moving average over ticks at least a second apart).
     public var blocksPerSecond = 0.0
     private var connectedSinceSample = 0
     private var sampleStart: Double?
 
+    /// No progress yet.
     public init() {}
 
     /// True while a peer is known to be ahead.
