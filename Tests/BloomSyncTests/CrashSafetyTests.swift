@@ -112,4 +112,50 @@ import Testing
         #expect(try engine.chainInfo().utxoCount == UInt64(blocks.count))
         try store.close()
     }
+
+    @Test func sigterm_whileRunningAsAService_closesTheStoreAndExitsZero() throws {
+        let directory = try TemporaryDirectory("bloom-sync-term")
+        defer { directory.remove() }
+        let dataDirectory = directory.path("data")
+        // Given a chain of 5 blocks in the data directory, and bloom-sync running on it as a service.
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 5)
+        let blockFile = directory.path("blocks.bin")
+        try Data(BlockFile.encode(blocks.map { $0.serialized() })).write(to: URL(fileURLWithPath: blockFile))
+        let load = Process()
+        load.executableURL = try Self.executable()
+        load.arguments = ["--load-blocks", blockFile, "--data-dir", dataDirectory]
+        load.standardOutput = FileHandle.nullDevice
+        load.standardError = FileHandle.nullDevice
+        try load.run()
+        load.waitUntilExit()
+        #expect(load.terminationStatus == 0)
+
+        let service = Process()
+        service.executableURL = try Self.executable()
+        service.arguments = ["--data-dir", dataDirectory]
+        let pipe = Pipe()
+        service.standardError = pipe
+        service.standardOutput = pipe
+        let output = Output()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { output.append(data) }
+        }
+        try service.run()
+        while !output.all.contains(where: { $0.contains("chain open") }) && service.isRunning { usleep(2_000) }
+
+        // When it gets SIGTERM.
+        kill(service.processIdentifier, SIGTERM)
+        service.waitUntilExit()
+        pipe.fileHandleForReading.readabilityHandler = nil
+        output.append(pipe.fileHandleForReading.readDataToEndOfFile())
+
+        // Then it closed the chain and exited 0, and the store opens clean at the same tip.
+        #expect(service.terminationReason == .exit && service.terminationStatus == 0)
+        #expect(output.all.contains { $0.contains("chain closed") })
+        let store = try SQLiteChainStore(path: dataDirectory + "/" + LoadBlocksCommand.storeFileName)
+        #expect(try store.integrityCheck().isEmpty)
+        #expect(try store.chainState()?.tip == ChainTip(hash: blocks[4].hash, height: 5))
+        try store.close()
+    }
 }
