@@ -19,12 +19,15 @@ public final class ChainEngine<Store: ChainStore> {
         /// Spec §5 step 7: a block may be at most this many seconds ahead of the local clock.
         public var maxFutureDrift: UInt32 = BloomConstants.maxFutureDriftSeconds
 
+        /// The spec's values.
         public init() {}
     }
 
     /// The store (read it for queries; only the engine writes to it).
     public private(set) var store: Store
+    /// The limits the engine was created with.
     public let configuration: Configuration
+    /// Hash of the height-0 block.
     public let genesisHash: Hash256
     /// Cached copy of the store's chain state.
     var state: ChainState

@@ -4,6 +4,7 @@ import BloomCore
 ///
 /// Block validity is never reported through this type (that is ``BlockVerdict``).
 public struct ChainError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What failed.
     public enum Kind: String, Sendable, Hashable {
         /// The storage backend failed (I/O, SQLite error…).
         case storage
@@ -14,13 +15,17 @@ public struct ChainError: Error, Sendable, Hashable, CustomStringConvertible {
         case corruptStore = "corrupt_store"
     }
 
+    /// What failed.
     public var kind: Kind
+    /// Which block, height or backend error, for the log.
     public var detail: String
 
+    /// Creates an error.
     public init(_ kind: Kind, _ detail: String) {
         self.kind = kind
         self.detail = detail
     }
 
+    /// `kind: detail`, for logs.
     public var description: String { "\(kind.rawValue): \(detail)" }
 }

@@ -9,9 +9,12 @@ import BloomCore
 public struct ChainUpdate: Sendable {
     /// A new block for the block tree: its index entry and its exact bytes.
     public struct NewBlock: Sendable {
+        /// Its index entry.
         public var entry: BlockIndexEntry
+        /// Its exact bytes as received.
         public var bytes: [UInt8]
 
+        /// Creates a new-block record.
         public init(entry: BlockIndexEntry, bytes: [UInt8]) {
             self.entry = entry
             self.bytes = bytes
@@ -21,9 +24,12 @@ public struct ChainUpdate: Sendable {
     /// The main chain after the update: heights below `firstHeight` are unchanged, `hashes` occupy heights
     /// `firstHeight…` in order, and every height above the last of them is removed.
     public struct MainChainChange: Sendable, Hashable {
+        /// The lowest height that changes.
         public var firstHeight: UInt32
+        /// The main chain from `firstHeight` upwards.
         public var hashes: [Hash256]
 
+        /// Creates a main-chain change.
         public init(firstHeight: UInt32, hashes: [Hash256]) {
             self.firstHeight = firstHeight
             self.hashes = hashes
@@ -52,6 +58,7 @@ public struct ChainUpdate: Sendable {
     /// The new chain summary, when it changed.
     public var state: ChainState?
 
+    /// An empty update.
     public init() {}
 
     /// True when committing it would change nothing.

@@ -11,6 +11,7 @@ public struct InMemoryChainStore: ChainStore, Sendable {
     private var undos: [Hash256: BlockUndo] = [:]
     private var invalid: [Hash256: ReasonCode] = [:]
 
+    /// An empty store.
     public init() {}
 
     public func chainState() -> ChainState? { state }

@@ -15,6 +15,7 @@ public enum Verdict: String, Sendable, Hashable, CaseIterable, CustomStringConve
     /// Already stored; nothing changed.
     case ignore
 
+    /// The spec's name (`accept_side_branch`…).
     public var description: String { rawValue }
 
     /// True when the block became part of the block tree as a new valid block, the condition for relaying it
@@ -39,12 +40,15 @@ public struct ChainEffects: Sendable, Hashable {
     /// The new best tip, when it moved.
     public var newTip: ChainTip?
 
+    /// No change.
     public init() {}
 }
 
 /// The outcome of submitting one block: the §11 verdict and reason, and what it changed.
 public struct BlockVerdict: Sendable, Hashable, CustomStringConvertible {
+    /// What the node did with the block.
     public var verdict: Verdict
+    /// Why (spec §11).
     public var reason: ReasonCode
     /// The block hash, or nil when the bytes were too large or did not decode.
     public var hash: Hash256?
@@ -56,6 +60,7 @@ public struct BlockVerdict: Sendable, Hashable, CustomStringConvertible {
     /// were processed (an adopted orphan's own adopted children are listed in its verdict).
     public var adoptedOrphans: [BlockVerdict]
 
+    /// Creates a verdict.
     public init(
         _ verdict: Verdict,
         _ reason: ReasonCode,
@@ -72,6 +77,7 @@ public struct BlockVerdict: Sendable, Hashable, CustomStringConvertible {
         self.adoptedOrphans = adoptedOrphans
     }
 
+    /// `verdict/reason hash-prefix`, for logs.
     public var description: String {
         "\(verdict)/\(reason)" + (hash.map { " \($0.hex.prefix(16))" } ?? "")
     }
