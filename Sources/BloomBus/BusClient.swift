@@ -15,6 +15,8 @@ import Synchronization
 ///   and this client's subscriptions have reached it (the ZeroMQ "slow joiner").
 ///
 /// Messages published by this client on a topic it subscribed to come back to it, as on any PUB/SUB bus.
+/// A process makes one client per ``SenderID``: two clients numbering the same sender's messages would look like
+/// restarts and drops to every receiver.
 public final class BusClient: Sendable {
     /// Who this client publishes as.
     public let sender: SenderID
@@ -183,13 +185,20 @@ public final class BusClient: Sendable {
 
 /// A message to publish, for ``BusClient/publish(contentsOf:)``.
 public struct OutgoingBusMessage: Sendable {
+    /// Where it goes.
     public var topic: Topic
+    /// Event, request or reply.
     public var kind: Envelope.Kind
+    /// Envelope flags (e.g. ``Envelope/Flags/error`` on a failed reply).
     public var flags: Envelope.Flags
+    /// The peer the message is about, if any (`p2p.in.*`).
     public var peerID: PeerID?
+    /// Pairs a reply with its request; 0 for none.
     public var requestID: UInt64
+    /// The topic's payload (see ``BusPayload``).
     public var payload: [UInt8]
 
+    /// A message to publish; the sequence number is added when it is sent.
     public init(
         topic: Topic,
         kind: Envelope.Kind = .event,
@@ -220,6 +229,7 @@ public struct BusClientConfiguration: Sendable {
     /// largest legitimate payloads are blocks (spec: at most ~1 MiB); the default leaves ample room.
     public var maxMessageBytes: Int
 
+    /// Settings with the defaults used by the node's services.
     public init(
         highWaterMark: Int = 10_000,
         receiveBufferLimit: Int = 10_000,

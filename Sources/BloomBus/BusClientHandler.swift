@@ -37,11 +37,11 @@ final class BusClientHandler: SocketLoopHandler {
 
     /// Last sequence number sent per topic. A short array searched from the most recent entry: a process publishes
     /// on a handful of topics, and `Topic ==` first compares the frame buffers' identity.
-    private var sequences: [(topic: Topic, last: UInt64)] = []
+    private var sequences: [TopicSequence] = []
     private var lastSequenceIndex = 0
     private var gaps = GapCounter()
     /// Topics seen or subscribed, with whether they are internal probes (never delivered).
-    private var known: [(topic: Topic, isProbe: Bool)] = []
+    private var known: [KnownTopic] = []
 
     init(
         pub: ZMQSocket,
@@ -132,7 +132,7 @@ final class BusClientHandler: SocketLoopHandler {
         for entry in known where entry.topic.matches(frame) { return (entry.topic, entry.isProbe) }
         let topic = try Topic(frame: frame)
         let isProbe = topic.frame.starts(with: Self.probePrefix)
-        if known.count < Self.maxKnownTopics { known.append((topic, isProbe)) }
+        if known.count < Self.maxKnownTopics { known.append(KnownTopic(topic: topic, isProbe: isProbe)) }
         return (topic, isProbe)
     }
 
@@ -153,7 +153,7 @@ final class BusClientHandler: SocketLoopHandler {
             if let topic, !known.contains(where: { $0.topic == topic }) {
                 let isProbe = topic.frame.starts(with: Self.probePrefix)
                 if known.count >= Self.maxKnownTopics { known.removeFirst() }
-                known.append((topic, isProbe))
+                known.append(KnownTopic(topic: topic, isProbe: isProbe))
             }
         case .unsubscribe(let prefix):
             do {
@@ -205,7 +205,7 @@ final class BusClientHandler: SocketLoopHandler {
             sequences[index].last &+= 1
             return sequences[index].last
         }
-        sequences.append((topic, 1))
+        sequences.append(TopicSequence(topic: topic, last: 1))
         lastSequenceIndex = sequences.count - 1
         return 1
     }
@@ -214,4 +214,17 @@ final class BusClientHandler: SocketLoopHandler {
         if let error { logger.warning("bus client loop ended", metadata: [BusLogKeys.error: "\(error)"]) }
         continuation.finish()
     }
+}
+
+/// A topic the client has seen or subscribed to, matched against received frames without decoding them.
+struct KnownTopic {
+    var topic: Topic
+    /// Join probes are consumed by the client, never delivered.
+    var isProbe: Bool
+}
+
+/// The last sequence number a client sent on a topic.
+struct TopicSequence {
+    var topic: Topic
+    var last: UInt64
 }

@@ -109,6 +109,7 @@ public struct BusForwarderConfiguration: Sendable {
     /// the hub hold.
     public var maxMessageBytes: Int
 
+    /// Settings with the supervisor's defaults.
     public init(highWaterMark: Int = 10_000, maxMessageBytes: Int = 16 << 20) {
         self.highWaterMark = highWaterMark
         self.maxMessageBytes = maxMessageBytes

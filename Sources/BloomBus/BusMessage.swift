@@ -2,11 +2,14 @@ import BloomCore
 
 /// One bus message: `[topic][envelope ‖ payload]` on the wire.
 public struct BusMessage: Sendable {
+    /// The first frame.
     public var topic: Topic
+    /// The fixed header of the second frame.
     public var envelope: Envelope
     /// The topic's payload (see ``BusPayload``), after the envelope.
     public var payload: [UInt8]
 
+    /// A message from its parts.
     public init(topic: Topic, envelope: Envelope, payload: [UInt8]) {
         self.topic = topic
         self.envelope = envelope

@@ -27,6 +27,7 @@ public struct BusMessages: AsyncSequence, Sendable {
         AsyncIterator(base: stream.makeAsyncIterator(), shared: shared)
     }
 
+    /// Iterates received messages one by one (``next()``) or a batch at a time (``nextBatch()``).
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: AsyncStream<[BusMessage]>.Iterator
         let shared: BusClientShared

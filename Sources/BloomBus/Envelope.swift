@@ -47,14 +47,20 @@ public struct Envelope: Hashable, Sendable {
     /// The layout version written here.
     public static let version: UInt8 = 1
 
+    /// What the message is.
     public var kind: Kind
+    /// Per-message flags.
     public var flags: Flags
+    /// Who published it.
     public var sender: SenderID
     /// Set by the publishing ``BusClient``; callers leave it 0.
     public var sequence: UInt64
+    /// The peer the message is about (`p2p.in.*`, `p2p.out` targets are in the payload); nil for none.
     public var peerID: PeerID?
+    /// Pairs a reply with its request; 0 for none.
     public var requestID: UInt64
 
+    /// An envelope; publishers leave `sequence` at 0 (the client sets it).
     public init(
         kind: Kind = .event,
         flags: Flags = [],

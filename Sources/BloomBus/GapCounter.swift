@@ -3,7 +3,8 @@
 /// Sequence numbers run per (sender, topic), from 1. A jump from n to n + k + 1 means k messages were dropped
 /// (past a high-water mark somewhere on the path). A number at or below the last one seen means the sender
 /// restarted its numbering (a new socket); it is taken as the new start, not as a drop. Trailing drops (the last
-/// messages of a stream) show up only when a later message of that sender and topic arrives.
+/// messages of a stream) show up only when a later message of that sender and topic arrives. A receiver that
+/// unsubscribes from a topic and subscribes again sees what it missed meanwhile as drops.
 public struct GapCounter: Sendable {
     private struct Key: Hashable {
         var sender: SenderID
@@ -24,6 +25,7 @@ public struct GapCounter: Sendable {
     /// table starts over, which can only miss drops, never invent them.
     public static let maxTracked = 4096
 
+    /// A counter that has seen nothing.
     public init() {}
 
     /// Records a received message; returns how many messages of its (sender, topic) went missing just before it.

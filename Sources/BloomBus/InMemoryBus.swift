@@ -13,6 +13,7 @@ public final class InMemoryBusHub: Sendable {
     private let members = Mutex<[Member]>([])
     private let published = Mutex<[BusMessage]>([])
 
+    /// A hub with no connections.
     public init() {}
 
     /// A connection to this hub publishing as `sender`.
@@ -37,7 +38,9 @@ public final class InMemoryBusHub: Sendable {
 
 /// One connection to an ``InMemoryBusHub``.
 public final class InMemoryBus: Bus {
+    /// Who this connection publishes as.
     public let sender: SenderID
+    /// What this connection's subscriptions matched; one consumer.
     public let messages: BusMessages
     private let continuation: AsyncStream<[BusMessage]>.Continuation
     private let hub: InMemoryBusHub
@@ -84,9 +87,13 @@ public final class InMemoryBus: Bus {
         return true
     }
 
+    /// Receive messages of exactly `topic`.
     public func subscribe(_ topic: Topic) { state.withLock { $0.subscriptions.append(topic.frame) } }
+    /// Receive every topic starting with `prefix`.
     public func subscribe(prefix: String) { state.withLock { $0.subscriptions.append(Array(prefix.utf8)) } }
+    /// Undo one ``subscribe(_:)``.
     public func unsubscribe(_ topic: Topic) { remove(topic.frame) }
+    /// Undo one ``subscribe(prefix:)``.
     public func unsubscribe(prefix: String) { remove(Array(prefix.utf8)) }
 
     /// Ends ``messages``; later publishes return false.

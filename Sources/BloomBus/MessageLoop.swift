@@ -22,9 +22,12 @@ import Synchronization
 public final class MessageLoop: Sendable {
     /// One received multipart message and the index of the socket it came from.
     public struct Received: Sendable {
+        /// Index of the socket in the list given to the loop.
         public var socket: Int
+        /// The message's frames (for a ROUTER, the routing id first).
         public var frames: [[UInt8]]
 
+        /// A received message (for tests and doubles).
         public init(socket: Int, frames: [[UInt8]]) {
             self.socket = socket
             self.frames = frames

@@ -84,7 +84,17 @@ public final class MockBus: Sendable {
     /// - Throws: ``MockBusError/timedOut(topic:waited:)`` after `timeout` (a hang detector, keep it generous);
     ///   ``MockBusError/stopped`` once the mock has stopped; ``MockBusError/cancelled`` if the task is cancelled.
     public func next(topic: Topic? = nil, timeout: Duration = .seconds(10)) async throws(MockBusError) -> BusMessage {
-        try await recorder.next(topic: topic, timeout: timeout)
+        try await recorder.next(topic: topic, timeout: timeout, where: nil)
+    }
+
+    /// The oldest unconsumed message of `topic` (any when nil) for which `predicate` holds, waiting for one; the
+    /// messages it skips stay available to later calls (e.g. the first heartbeat whose state is `ready`).
+    public func next(
+        topic: Topic?,
+        timeout: Duration = .seconds(10),
+        where predicate: @escaping @Sendable (BusMessage) -> Bool
+    ) async throws(MockBusError) -> BusMessage {
+        try await recorder.next(topic: topic, timeout: timeout, where: predicate)
     }
 
     /// ``next(topic:timeout:)`` and the payload decoded as `type`.

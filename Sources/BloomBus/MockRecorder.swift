@@ -15,7 +15,7 @@ final class MockRecorder: ForwarderTap {
         var gaps = GapCounter()
         var finished = false
         var nextID = 0
-        var messageWaiters: [(id: Int, topic: Topic?, continuation: MessageWaiter)] = []
+        var messageWaiters: [MessageWaiterEntry] = []
         var subscriptionWaiters: [(id: Int, prefix: [UInt8], continuation: SubscriptionWaiter)] = []
     }
 
@@ -36,7 +36,7 @@ final class MockRecorder: ForwarderTap {
         let resumed = state.withLock { state -> MessageWaiter? in
             state.all.append(message)
             state.gaps.record(message)
-            if let index = state.messageWaiters.firstIndex(where: { $0.topic == nil || $0.topic == message.topic }) {
+            if let index = state.messageWaiters.firstIndex(where: { $0.accepts(message) }) {
                 return state.messageWaiters.remove(at: index).continuation
             }
             state.unconsumed.append(message)
@@ -85,7 +85,14 @@ final class MockRecorder: ForwarderTap {
 
     // MARK: Async side
 
-    func next(topic: Topic?, timeout: Duration) async throws(MockBusError) -> BusMessage {
+    func next(
+        topic: Topic?,
+        timeout: Duration,
+        where predicate: (@Sendable (BusMessage) -> Bool)?
+    ) async throws(MockBusError) -> BusMessage {
+        let accepts: @Sendable (BusMessage) -> Bool = { message in
+            (topic == nil || message.topic == topic) && (predicate?(message) ?? true)
+        }
         let id = state.withLock { state -> Int in
             state.nextID += 1
             return state.nextID
@@ -93,11 +100,13 @@ final class MockRecorder: ForwarderTap {
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: MessageWaiter) in
                 let immediate = state.withLock { state -> Result<BusMessage, MockBusError>? in
-                    if let index = state.unconsumed.firstIndex(where: { topic == nil || $0.topic == topic }) {
+                    if let index = state.unconsumed.firstIndex(where: accepts) {
                         return .success(state.unconsumed.remove(at: index))
                     }
                     if state.finished { return .failure(.stopped) }
-                    state.messageWaiters.append((id, topic, continuation))
+                    state.messageWaiters.append(
+                        MessageWaiterEntry(id: id, accepts: accepts, continuation: continuation)
+                    )
                     return nil
                 }
                 if let immediate {
@@ -158,4 +167,11 @@ final class MockRecorder: ForwarderTap {
         }
         waiter?.resume(returning: .failure(error))
     }
+}
+
+/// A pending `next`: which messages it takes and whom to resume.
+struct MessageWaiterEntry {
+    var id: Int
+    var accepts: @Sendable (BusMessage) -> Bool
+    var continuation: MockRecorder.MessageWaiter
 }

@@ -4,10 +4,15 @@ public struct ServiceKind: RawRepresentable, Hashable, Sendable, CustomStringCon
     public var rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+    /// `bloom-supervisor`.
     public static let supervisor = ServiceKind(rawValue: 1)
+    /// `bloom-net`.
     public static let net = ServiceKind(rawValue: 2)
+    /// `bloom-sync`.
     public static let sync = ServiceKind(rawValue: 3)
+    /// `bloom-gossip`.
     public static let gossip = ServiceKind(rawValue: 4)
+    /// `bloom` (the CLI).
     public static let cli = ServiceKind(rawValue: 5)
     /// Test code and the mock bus.
     public static let test = ServiceKind(rawValue: 0xFE)
@@ -43,7 +48,9 @@ public struct ServiceKind: RawRepresentable, Hashable, Sendable, CustomStringCon
 /// The boot id is random per process start (24 bits, never 0), so receivers can tell a restarted replica from the
 /// one before it: its sequence numbers start again, and (for bloom-net) its peers are gone.
 public struct SenderID: Hashable, Sendable, CustomStringConvertible {
+    /// The publishing service.
     public var service: ServiceKind
+    /// Which replica of it (`--replica`).
     public var replica: UInt8
     /// 24 bits; the envelope rejects larger values.
     public var bootID: UInt32
@@ -51,6 +58,7 @@ public struct SenderID: Hashable, Sendable, CustomStringConvertible {
     /// Largest boot id (boot ids fill 24 bits of a ``PeerID``).
     public static let maxBootID: UInt32 = 0xFF_FFFF
 
+    /// A sender; `bootID` keeps its low 24 bits.
     public init(service: ServiceKind, replica: UInt8, bootID: UInt32) {
         self.service = service
         self.replica = replica

@@ -153,21 +153,18 @@ final class SocketLoopShared<Command: Sendable>: Sendable {
     }
 
     func submit(contentsOf commands: some Sequence<Command>) -> Int {
-        var offered = 0
+        // Evaluated before taking the lock: a lazy sequence runs caller code, which must not run under our lock.
+        let items = Array(commands)
         let (accepted, mustWake) = queue.withLock { queue -> (Int, Bool) in
-            var accepted = 0
-            for command in commands {
-                offered += 1
-                guard !queue.stopRequested, queue.pending.count < maxQueued else { continue }
-                queue.pending.append(command)
-                accepted += 1
-            }
+            guard !queue.stopRequested else { return (0, false) }
+            let accepted = min(items.count, max(0, maxQueued - queue.pending.count))
+            queue.pending.append(contentsOf: items.prefix(accepted))
             if accepted == 0 || queue.wakePending { return (accepted, false) }
             queue.wakePending = true
             return (accepted, true)
         }
         if mustWake { wakePipe.signal() }
-        if accepted < offered { droppedCommands.add(offered - accepted, ordering: .relaxed) }
+        if accepted < items.count { droppedCommands.add(items.count - accepted, ordering: .relaxed) }
         return accepted
     }
 

@@ -56,6 +56,7 @@ public struct ZMQError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The endpoint the call was given, when it was given one.
     public var endpoint: String?
 
+    /// An error for `code`, with libzmq's text for it.
     public init(code: Code, operation: String, endpoint: String? = nil) {
         self.code = code
         self.message = code.description

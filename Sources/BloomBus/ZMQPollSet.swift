@@ -15,6 +15,7 @@ public final class ZMQPollSet {
     /// Retains the sockets whose handles sit in `items`.
     private var sockets: [ZMQSocket?] = []
 
+    /// An empty set.
     public init() {}
 
     /// Number of items.

@@ -41,6 +41,7 @@ public enum ZMQSocketType: Sendable, Hashable, CaseIterable, CustomStringConvert
 /// stays inside the library.
 public struct ZMQIntOption: Hashable, Sendable, CustomStringConvertible {
     let raw: Int32
+    /// The libzmq name (`ZMQ_SNDHWM`).
     public let description: String
 
     private init(_ raw: Int32, _ name: String) {

@@ -116,7 +116,8 @@ private enum BloomBusBench {
             let n = min(run.count, count - sent)
             sent += publisher.publish(contentsOf: run.prefix(n))
         }
-        done.wait()
+        // A lost message would otherwise wait forever; the limit only catches that, it is not part of the figure.
+        if done.wait(timeout: .now() + 300) == .timedOut { throw BenchError("bus benchmark: messages missing") }
         let elapsed = now() - start
         if subscriber.statistics.dropped != 0 { throw BenchError("bus benchmark lost messages") }
         return Double(count) / elapsed
@@ -222,8 +223,9 @@ private enum RawBusBench {
         )
         var item = zmq_pollitem_t(socket: sub, fd: -1, events: Int16(ZMQ_POLLIN), revents: 0)
         var joined = false
+        let probeBody: [UInt8] = [0]
         for _ in 0..<2000 where !joined {
-            sendTwo(pub, probeTopic)
+            sendTwo(pub, probeTopic, probeBody)
             if zmq_poll(&item, 1, 5) > 0 { joined = true }
         }
         if !joined { throw BenchError("raw subscriber never joined") }
@@ -233,27 +235,35 @@ private enum RawBusBench {
         defer { zmq_msg_close(&message) }
         while zmq_msg_recv(&message, sub, ZMQ_DONTWAIT) >= 0 {}
 
+        // A lost message would otherwise block the receiver forever; the limit only catches that.
+        var timeout: Int32 = 300_000
+        zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeout, 4)
         let subHandle = RawHandle(pointer: sub)
         let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var complete = false
         let receiver = Thread {
             var frame = zmq_msg_t()
             zmq_msg_init(&frame)
             var received = 0
             while received < count {
                 if zmq_msg_recv(&frame, subHandle.pointer, 0) < 0 { break }
+                // Late join probes have a one-byte body; only data bodies count.
                 if zmq_msg_more(&frame) == 0 && zmq_msg_size(&frame) == body.count { received += 1 }
             }
             zmq_msg_close(&frame)
+            complete = received == count
             done.signal()
         }
         let start = now()
         receiver.start()
-        for _ in 0..<count { sendTwo(pub, topic) }
+        for _ in 0..<count { sendTwo(pub, topic, body) }
         done.wait()
-        return Double(count) / (now() - start)
+        let elapsed = now() - start
+        if !complete { throw BenchError("raw benchmark: messages missing") }
+        return Double(count) / elapsed
     }
 
-    static func sendTwo(_ pub: UnsafeMutableRawPointer, _ topic: [UInt8]) {
+    static func sendTwo(_ pub: UnsafeMutableRawPointer, _ topic: [UInt8], _ body: [UInt8]) {
         topic.withUnsafeBytes { _ = zmq_send(pub, $0.baseAddress, $0.count, ZMQ_SNDMORE) }
         body.withUnsafeBytes { _ = zmq_send(pub, $0.baseAddress, $0.count, 0) }
     }

@@ -37,3 +37,15 @@ struct PeerIDTests {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([PeerID].self, from: Data(#"["xyz"]"#.utf8)) }
     }
 }
+
+@Suite("Peer id generator")
+struct PeerIDGeneratorTests {
+    @Test("ids carry the sender's replica and boot id and count up from 1")
+    func generator_countsFromOne() {
+        let sender = SenderID(service: .net, replica: 3, bootID: 0x00_ABCD)
+        let generator = PeerIDGenerator(sender: sender)
+        let ids = (0..<3).map { _ in generator.next() }
+        #expect(ids.map(\.counter) == [1, 2, 3])
+        #expect(ids.allSatisfy { $0.replica == 3 && $0.bootID == 0x00_ABCD })
+    }
+}

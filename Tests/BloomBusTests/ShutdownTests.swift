@@ -110,3 +110,25 @@ struct ShutdownTests {
         }
     }
 }
+
+@Suite("Mock bus waits")
+struct MockBusWaitTests {
+    @Test("next with a predicate skips non-matching messages and leaves them for later")
+    func next_withPredicate_skipsAndKeeps() async throws {
+        let mock = try MockBus()
+        let client = try await mock.makeClient(as: .newBoot(service: .sync))
+        for state in [ServiceState.starting, .ready] {
+            client.publish(
+                .serviceHeartbeat,
+                Heartbeat(service: "bloom-sync", replica: 0, pid: 1, bootID: 1, state: state)
+            )
+        }
+        let ready = try await mock.next(topic: .serviceHeartbeat) { message in
+            (try? message.decode(Heartbeat.self).state) == .ready
+        }
+        #expect(try ready.decode(Heartbeat.self).state == .ready)
+        let skipped = try await mock.next(topic: .serviceHeartbeat)
+        #expect(try skipped.decode(Heartbeat.self).state == .starting)
+        client.stop()
+    }
+}

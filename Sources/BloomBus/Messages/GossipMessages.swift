@@ -4,7 +4,9 @@ import BloomCore
 /// mempool transactions, coinbase to the reward address), stores and announces it, or drops the seal if the tip
 /// has moved past `prevHash`.
 public struct GossipSealed: BusPayload, Hashable {
+    /// The tip the block builds on; bloom-sync drops the seal if the tip has moved.
     public var prevHash: Hash256
+    /// Header nonce (the Lucas prefix input, spec §6).
     public var nonce: UInt32
     /// Header order parameter; carried as its exact f32 bits (NaN payloads included: bloom-sync validates).
     public var orderParameter: Float
@@ -15,6 +17,7 @@ public struct GossipSealed: BusPayload, Hashable {
     /// The serialized consensus certificate (spec §4.6).
     public var certificate: [UInt8]
 
+    /// A seal from its parts.
     public init(
         prevHash: Hash256,
         nonce: UInt32,
@@ -68,10 +71,12 @@ public struct GossipSealed: BusPayload, Hashable {
 
 /// `gossip.expect`: a peer announced a valid BLOOM whose certificate is new; bloom-sync fetches the block.
 public struct GossipExpect: BusPayload, Hashable {
+    /// The peer that sent the BLOOM.
     public var announcer: PeerID
     /// SHA-256 of the certificate bytes (a certificate does not name its block, spec §5.1).
     public var certificateHash: Hash256
 
+    /// An expectation from its parts.
     public init(announcer: PeerID, certificateHash: Hash256) {
         self.announcer = announcer
         self.certificateHash = certificateHash
@@ -90,10 +95,12 @@ public struct GossipExpect: BusPayload, Hashable {
 
 /// `gossip.score`: a peer's consistency score (0 neutral, negative bad, as gossipsub).
 public struct GossipScore: BusPayload, Hashable {
+    /// The scored peer.
     public var peer: PeerID
     /// Finite; NaN and infinities are rejected by the decoder.
     public var score: Double
 
+    /// A score (the encoder does not check finiteness; the decoder rejects NaN and infinities).
     public init(peer: PeerID, score: Double) {
         self.peer = peer
         self.score = score

@@ -26,14 +26,18 @@ public enum ServiceState: String, Hashable, Sendable, CaseIterable, Codable {
 public struct Heartbeat: BusPayload, Hashable {
     /// Full service name (`bloom-net`).
     public var service: String
+    /// `--replica` of the process.
     public var replica: UInt8
+    /// The process id, so that the supervisor can match a heartbeat with its child.
     public var pid: UInt32
     /// The process's boot id (24 bits), as in its envelopes.
     public var bootID: UInt32
+    /// Lifecycle state (`ready` once the service serves).
     public var state: ServiceState
     /// bloom-sync's best tip.
     public var tip: ChainTip?
 
+    /// A heartbeat from its parts.
     public init(service: String, replica: UInt8, pid: UInt32, bootID: UInt32, state: ServiceState, tip: ChainTip? = nil)
     {
         self.service = service
@@ -90,9 +94,12 @@ public struct Heartbeat: BusPayload, Hashable {
 
 /// `chain.tip`: the best chain's tip changed.
 public struct ChainTip: BusPayload, Hashable {
+    /// Height of the tip (genesis is 0).
     public var height: UInt32
+    /// Block hash of the tip.
     public var hash: Hash256
 
+    /// A tip from its parts.
     public init(height: UInt32, hash: Hash256) {
         self.height = height
         self.hash = hash

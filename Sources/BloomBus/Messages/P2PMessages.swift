@@ -3,8 +3,10 @@ import BloomCore
 /// `p2p.in.<TYPE>`: a frame a peer sent. The peer id is in the envelope and the type in the topic; the payload is
 /// the frame's payload, unparsed.
 public struct P2PIn: BusPayload, Hashable {
+    /// The frame payload as the peer sent it.
     public var payload: [UInt8]
 
+    /// A received frame's payload.
     public init(payload: [UInt8]) { self.payload = payload }
 
     public init(from reader: inout ByteReader) throws(DecodeError) {
@@ -26,9 +28,12 @@ public struct P2POut: BusPayload, Hashable {
 
     /// The peer message type code (spec §2).
     public var messageType: UInt8
+    /// Which peers get it.
     public var target: Target
+    /// The frame payload (bloom-net adds the frame header).
     public var payload: [UInt8]
 
+    /// A frame to send.
     public init(messageType: UInt8, target: Target, payload: [UInt8]) {
         self.messageType = messageType
         self.target = target
@@ -157,15 +162,22 @@ public enum PeerEvent: BusPayload, Hashable {
 
     /// Facts from the peer's VERSION.
     public struct Connected: Hashable, Sendable {
+        /// The connection's id.
         public var peer: PeerID
         /// `ip:port` with the port the peer advertised.
         public var address: String
+        /// Who dialled.
         public var direction: Direction
+        /// Protocol version from VERSION.
         public var version: UInt32
+        /// Chain height from VERSION.
         public var height: UInt32
+        /// Service bits the peer advertised (`LARGE_FRAMES`, `BULK_SYNC`…).
         public var services: UInt64
+        /// The listen port from VERSION.
         public var listenPort: UInt16
 
+        /// A connection's facts.
         public init(
             peer: PeerID,
             address: String,
@@ -245,14 +257,18 @@ public enum PeerEvent: BusPayload, Hashable {
 /// `p2p.flow`: a peer's send queue in bloom-net is open again or full, so bloom-sync can pause serving it
 /// (spec §2.5 item 12).
 public struct P2PFlow: BusPayload, Hashable {
+    /// Whether bloom-net can take more frames for the peer.
     public enum State: UInt8, Hashable, Sendable {
         case open = 1
         case full = 2
     }
 
+    /// The peer whose send queue changed.
     public var peer: PeerID
+    /// Open again, or full.
     public var state: State
 
+    /// A flow report.
     public init(peer: PeerID, state: State) {
         self.peer = peer
         self.state = state
