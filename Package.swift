@@ -63,7 +63,6 @@ let package = Package(
             name: "BloomServiceKit",
             dependencies: [
                 "BloomBus",
-                "CZeroMQ",
                 "CBloomSys",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "bloom-bench",
             dependencies: [
-                "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomSupervisor", "BloomServiceKit",
+                "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomServiceKit", "BloomCLI",
                 // bloom-sync (sync helper): SyncBenchmarks.swift
                 "BloomSync",
             ]
@@ -105,7 +104,10 @@ let package = Package(
         .testTarget(name: "BloomChainTests", dependencies: ["BloomChain", "BloomCore"]),
         .testTarget(name: "BloomWireTests", dependencies: ["BloomWire", "BloomCore"]),
         .testTarget(name: "BloomBusTests", dependencies: ["BloomBus", "BloomCore"]),
-        .testTarget(name: "BloomServiceKitTests", dependencies: ["BloomServiceKit"]),
+        .testTarget(
+            name: "BloomServiceKitTests",
+            dependencies: ["BloomServiceKit", "BloomBus", "BloomCore", .product(name: "Logging", package: "swift-log")]
+        ),
         // Process-heavy: starts real supervisors and fake services; its suites run serialized.
         .testTarget(
             name: "BloomSupervisorTests",

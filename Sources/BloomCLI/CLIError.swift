@@ -24,7 +24,8 @@ public enum CLIError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noNode(let directory): "no node is running at \(directory) (start one with bloom-supervisor --data-dir \(directory))"
+        case .noNode(let directory):
+            "no node is running at \(directory) (start one with bloom-supervisor --data-dir \(directory))"
         case .notAnswering(let directory, let pid, let seconds):
             "node not answering: bloom-supervisor (pid \(pid)) holds \(directory)/run/supervisor.lock but did not answer within \(seconds) s"
         case .commandFailed(let message): message

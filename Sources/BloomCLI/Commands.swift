@@ -6,8 +6,11 @@ public struct Bloom: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bloom",
         abstract: "Operate a BloomCoin node started by bloom-supervisor.",
-        discussion: "Exit codes: 0 success, 1 the command failed, 2 usage error, 3 no node running at that data directory.",
-        subcommands: [Status.self, Restart.self, Scale.self, Stop.self, Peers.self, Chain.self, Coherence.self, Tx.self]
+        discussion:
+            "Exit codes: 0 success, 1 the command failed, 2 usage error, 3 no node running at that data directory.",
+        subcommands: [
+            Status.self, Restart.self, Scale.self, Stop.self, Peers.self, Chain.self, Coherence.self, Tx.self,
+        ]
     )
 
     public init() {}
@@ -15,7 +18,9 @@ public struct Bloom: ParsableCommand {
 
 /// `bloom status`.
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Every service and replica: pid, state, uptime, restarts, last exit.")
+    static let configuration = CommandConfiguration(
+        abstract: "Every service and replica: pid, state, uptime, restarts, last exit."
+    )
     @OptionGroup var node: NodeOptions
 
     func run() throws {
@@ -25,7 +30,9 @@ struct Status: ParsableCommand {
 
 /// `bloom restart <service> [--replica K]`.
 struct Restart: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Restart one service (or one replica); clears a failed state.")
+    static let configuration = CommandConfiguration(
+        abstract: "Restart one service (or one replica); clears a failed state."
+    )
     @OptionGroup var node: NodeOptions
     @Argument(help: "The service, by short or full name (net or bloom-net).") var service: String
     @Option(help: "Only this replica.") var replica: Int?
@@ -43,7 +50,9 @@ struct Restart: ParsableCommand {
 
 /// `bloom scale <service> <N>`.
 struct Scale: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run N replicas of a service, leaving the others untouched.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run N replicas of a service, leaving the others untouched."
+    )
     @OptionGroup var node: NodeOptions
     @Argument(help: "The service, by short or full name.") var service: String
     @Argument(help: "The number of replicas (1 to 64).") var replicas: Int
@@ -53,7 +62,9 @@ struct Scale: ParsableCommand {
     }
 
     func run() throws {
-        let args = JSONValue.object(["service": .string(fullServiceName(service)), "replicas": .number(Double(replicas))])
+        let args = JSONValue.object([
+            "service": .string(fullServiceName(service)), "replicas": .number(Double(replicas)),
+        ])
         try node.run("scale", args: args) { result in
             "\(result["name"]?.stringValue ?? service): \(Int(result["replicas"]?.numberValue ?? 0)) replica(s)"
         }
@@ -62,7 +73,9 @@ struct Scale: ParsableCommand {
 
 /// `bloom stop`.
 struct Stop: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Stop the node: every service in order, then the supervisor.")
+    static let configuration = CommandConfiguration(
+        abstract: "Stop the node: every service in order, then the supervisor."
+    )
     @OptionGroup var node: NodeOptions
 
     func run() throws {
@@ -82,7 +95,9 @@ struct Peers: ParsableCommand {
 
 /// `bloom chain`.
 struct Chain: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The best chain: height, tip, sync state (asked of bloom-sync).")
+    static let configuration = CommandConfiguration(
+        abstract: "The best chain: height, tip, sync state (asked of bloom-sync)."
+    )
     @OptionGroup var node: NodeOptions
 
     func run() throws {
@@ -92,7 +107,9 @@ struct Chain: ParsableCommand {
 
 /// `bloom coherence`.
 struct Coherence: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Local and network order parameter, peers' coherence (asked of bloom-gossip).")
+    static let configuration = CommandConfiguration(
+        abstract: "Local and network order parameter, peers' coherence (asked of bloom-gossip)."
+    )
     @OptionGroup var node: NodeOptions
 
     func run() throws {
@@ -106,7 +123,9 @@ struct Tx: ParsableCommand {
 
     /// `bloom tx submit <hex>`.
     struct Submit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Submit a serialized transaction (hex) to the mempool.")
+        static let configuration = CommandConfiguration(
+            abstract: "Submit a serialized transaction (hex) to the mempool."
+        )
         @OptionGroup var node: NodeOptions
         @Argument(help: "The transaction, hex encoded.") var hex: String
 

@@ -1,3 +1,4 @@
+import BloomBus
 import BloomServiceKit
 import Foundation
 
@@ -25,15 +26,21 @@ public struct ControlClient {
         let id = String(UInt64.random(in: 1...UInt64.max), radix: 16)
         let request = JSONValue.object(["id": .string(id), "cmd": .string(cmd), "args": args])
         do {
-            let socket = try LinkSocket.make(.dealer)
+            let socket = try NodeBus.socket(.dealer)
             try socket.connect(configuration.control)
             try socket.send([Array(request.encoded().utf8)])
             let deadline = MonotonicClock.now() + timeout
             while true {
                 let left = deadline - MonotonicClock.now()
-                if left <= 0 { throw CLIError.notAnswering(dataDirectory: configuration.dataDirectory, pid: holder, seconds: timeout) }
-                guard try LinkPoll.wait([.socket(socket)], timeoutMs: Int(left * 1000) + 1)[0] else { continue }
-                guard let frames = try socket.receive(), let payload = frames.last else { continue }
+                if left <= 0 {
+                    throw CLIError.notAnswering(
+                        dataDirectory: configuration.dataDirectory,
+                        pid: holder,
+                        seconds: timeout
+                    )
+                }
+                guard try NodeBus.wait([.socket(socket)], timeoutMs: Int(left * 1000) + 1)[0] else { continue }
+                guard let frames = try socket.receive(nonBlocking: true), let payload = frames.last else { continue }
                 let answer = try JSONValue.decode(payload)
                 guard answer["id"] == .string(id) else { continue }  // a stale answer: not ours
                 if answer["ok"] == .bool(true) { return answer["result"] ?? .null }

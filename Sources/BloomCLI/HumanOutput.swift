@@ -7,7 +7,9 @@ enum HumanOutput {
     static func table(_ header: [String], _ rows: [[String]]) -> String {
         var widths = header.map(\.count)
         for row in rows {
-            for (column, cell) in row.enumerated() where column < widths.count { widths[column] = max(widths[column], cell.count) }
+            for (column, cell) in row.enumerated() where column < widths.count {
+                widths[column] = max(widths[column], cell.count)
+            }
         }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { column, cell in
@@ -21,7 +23,8 @@ enum HumanOutput {
         switch value ?? .null {
         case .null: "-"
         case .bool(let flag): flag ? "yes" : "no"
-        case .number(let number): number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(format: "%.3f", number)
+        case .number(let number):
+            number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(format: "%.3f", number)
         case .string(let text): text
         case .array(let items): items.map { text($0) }.joined(separator: ", ")
         case .object: value?.encoded() ?? "-"
@@ -35,7 +38,10 @@ enum HumanOutput {
             var state = text(entry["state"])
             if let failure = entry["failure"]?.stringValue { state += " (\(failure))" }
             let uptime = entry["uptime_s"]?.numberValue.map { String(format: "%.1fs", $0) } ?? "-"
-            return [text(entry["name"]), text(entry["replica"]), text(entry["pid"]), state, uptime, text(entry["restarts"]), lastExit]
+            return [
+                text(entry["name"]), text(entry["replica"]), text(entry["pid"]), state, uptime, text(entry["restarts"]),
+                lastExit,
+            ]
         }
         return table(["SERVICE", "REPLICA", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"], rows)
     }
@@ -59,7 +65,9 @@ enum HumanOutput {
         return members.keys.sorted().map { key in
             let value = members[key]
             let rendered: String
-            if case .array(let items) = value ?? .null, items.contains(where: { if case .object = $0 { true } else { false } }) {
+            if case .array(let items) = value ?? .null,
+                items.contains(where: { if case .object = $0 { true } else { false } })
+            {
                 rendered = "\(items.count) entries " + (value?.encoded() ?? "")
             } else {
                 rendered = text(value)

@@ -4,7 +4,10 @@ import Foundation
 
 /// Options every `bloom` command takes.
 public struct NodeOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "The node's data directory (default: $BLOOM_DATA_DIR, else ~/.bloomcoin).")
+    @Option(
+        name: .customLong("data-dir"),
+        help: "The node's data directory (default: $BLOOM_DATA_DIR, else ~/.bloomcoin)."
+    )
     var dataDirectory: String?
 
     @Option(name: .customLong("config"), help: "A configuration file (default: <data-dir>/bloom.toml if present).")
@@ -22,7 +25,9 @@ public struct NodeOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+        guard timeout > 0, timeout.isFinite else {
+            throw ValidationError("--timeout must be a positive number of seconds")
+        }
     }
 
     /// The node's configuration through the common module (flags > environment > file > defaults).

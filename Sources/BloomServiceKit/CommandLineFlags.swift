@@ -31,7 +31,12 @@ public enum CommandLineFlags {
                 name = String(body)
             }
             guard let option = options.first(where: { $0.name == name }) else {
-                throw ConfigurationError(origin: .flag("--\(name)"), field: name, reason: "unknown flag", isUsageError: true)
+                throw ConfigurationError(
+                    origin: .flag("--\(name)"),
+                    field: name,
+                    reason: "unknown flag",
+                    isUsageError: true
+                )
             }
             if value == nil {
                 if option.kind == .boolean {
@@ -57,5 +62,26 @@ public enum CommandLineFlags {
             }
         }
         return values
+    }
+}
+
+extension CommandLineFlags {
+    /// True when the arguments ask for help (`--help` or `-h`).
+    public static func wantsHelp(_ arguments: [String]) -> Bool {
+        arguments.contains("--help") || arguments.contains("-h")
+    }
+
+    /// The usage text of a binary that takes the common flag set.
+    public static func help(program: String, summary: String, options: [OptionSpec] = CommonOptions.all) -> String {
+        var lines = [
+            "usage: \(program) [--FLAG VALUE]...", "", summary, "",
+            "flags (environment BLOOM_<FLAG>; file keys are the flag names):",
+        ]
+        let width = options.map { $0.name.count }.max() ?? 0
+        for option in options {
+            let name = "--" + option.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append("  \(name)  \(option.help)")
+        }
+        return lines.joined(separator: "\n")
     }
 }

@@ -44,8 +44,13 @@ public struct ConfigurationReader: Sendable {
     public mutating func string(_ name: String) throws(ConfigurationError) -> String? {
         let option = Self.option(name)
         guard let raw = find(option) else { return nil }
-        if case .toml(let value) = raw.value, case .string = value {} else if case .toml(let value) = raw.value {
-            throw ConfigurationError(origin: raw.origin, field: name, reason: "expected a string, got \(value.typeName)")
+        if case .toml(let value) = raw.value, case .string = value {
+        } else if case .toml(let value) = raw.value {
+            throw ConfigurationError(
+                origin: raw.origin,
+                field: name,
+                reason: "expected a string, got \(value.typeName)"
+            )
         }
         let text = try Self.single(raw, option)
         record(name, text, raw.origin)
@@ -88,7 +93,11 @@ public struct ConfigurationReader: Sendable {
             return fallback
         }
         if case .toml(let value) = raw.value, value.typeName != TOMLValue.integer(0).typeName {
-            throw ConfigurationError(origin: raw.origin, field: name, reason: "expected an integer, got \(value.typeName)")
+            throw ConfigurationError(
+                origin: raw.origin,
+                field: name,
+                reason: "expected an integer, got \(value.typeName)"
+            )
         }
         let text = try Self.single(raw, option)
         guard let value = Int(text) else {
@@ -116,7 +125,11 @@ public struct ConfigurationReader: Sendable {
         switch raw.value {
         case .toml(.integer), .toml(.float), .text: break
         case .toml(let value):
-            throw ConfigurationError(origin: raw.origin, field: name, reason: "expected a number, got \(value.typeName)")
+            throw ConfigurationError(
+                origin: raw.origin,
+                field: name,
+                reason: "expected a number, got \(value.typeName)"
+            )
         }
         let text = try Self.single(raw, option)
         guard let value = Double(text), value.isFinite else {
@@ -144,7 +157,11 @@ public struct ConfigurationReader: Sendable {
         switch raw.value {
         case .toml(.boolean(let flag)): value = flag
         case .toml(let other):
-            throw ConfigurationError(origin: raw.origin, field: name, reason: "expected a boolean, got \(other.typeName)")
+            throw ConfigurationError(
+                origin: raw.origin,
+                field: name,
+                reason: "expected a boolean, got \(other.typeName)"
+            )
         case .text:
             let text = try Self.single(raw, option).lowercased()
             switch text {

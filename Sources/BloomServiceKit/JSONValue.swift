@@ -33,7 +33,11 @@ public enum JSONValue: Equatable, Sendable, Codable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             // Integral values print without a fraction (pids, heights, counts).
-            if value.rounded() == value, abs(value) < 9e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+            if value.rounded() == value, abs(value) < 9e15 {
+                try container.encode(Int64(value))
+            } else {
+                try container.encode(value)
+            }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -67,7 +71,8 @@ public enum JSONValue: Equatable, Sendable, Codable {
     /// Compact JSON text with sorted keys.
     public func encoded(pretty: Bool = false) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         // Safe: every case encodes (numbers are finite by construction of the decoders that make them).
         return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
     }

@@ -22,7 +22,10 @@ public enum LogBootstrap {
         for entry in configuration.provenance {
             logger.info(
                 "configuration",
-                metadata: [BloomLogKeys.setting: "\(entry.name)", BloomLogKeys.value: "\(entry.value)", BloomLogKeys.origin: "\(entry.origin)"]
+                metadata: [
+                    BloomLogKeys.setting: "\(entry.name)", BloomLogKeys.value: "\(entry.value)",
+                    BloomLogKeys.origin: "\(entry.origin)",
+                ]
             )
         }
     }

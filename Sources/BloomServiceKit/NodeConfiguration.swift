@@ -111,7 +111,11 @@ extension NodeConfiguration {
         if let explicit = try early.string("config") {
             let path = absolute(explicit, currentDirectory)
             guard FileManager.default.fileExists(atPath: path) else {
-                throw ConfigurationError(origin: early.provenance.last?.origin ?? .defaultValue, field: "config", reason: "no file at \(path)")
+                throw ConfigurationError(
+                    origin: early.provenance.last?.origin ?? .defaultValue,
+                    field: "config",
+                    reason: "no file at \(path)"
+                )
             }
             configFile = path
         } else if FileManager.default.fileExists(atPath: dataDirectory + "/bloom.toml") {
@@ -122,20 +126,33 @@ extension NodeConfiguration {
             do {
                 text = try String(contentsOfFile: configFile, encoding: .utf8)
             } catch {
-                throw ConfigurationError(origin: .file(path: configFile, line: 0), field: "config", reason: "cannot read: \(error)")
+                throw ConfigurationError(
+                    origin: .file(path: configFile, line: 0),
+                    field: "config",
+                    reason: "cannot read: \(error)"
+                )
             }
             let document: TOMLDocument
             do {
                 document = try TOMLDocument(parsing: text, file: configFile)
             } catch {
-                throw ConfigurationError(origin: .file(path: error.file, line: error.line), field: "syntax", reason: error.message)
+                throw ConfigurationError(
+                    origin: .file(path: error.file, line: error.line),
+                    field: "syntax",
+                    reason: error.message
+                )
             }
             let file = FileSource(document: document)
             try file.validateKeys(against: CommonOptions.all)
             sources.append(file)
         }
         var reader = ConfigurationReader(sources: sources)
-        return try NodeConfiguration(reader: &reader, currentDirectory: currentDirectory, home: home, configFile: configFile)
+        return try NodeConfiguration(
+            reader: &reader,
+            currentDirectory: currentDirectory,
+            home: home,
+            configFile: configFile
+        )
     }
 
     private static func absolute(_ path: String, _ base: String) -> String {
@@ -177,7 +194,8 @@ extension NodeConfiguration {
         try validate(reader.provenance)
     }
 
-    private func validate(_ origins: [(name: String, value: String, origin: SettingOrigin)]) throws(ConfigurationError) {
+    private func validate(_ origins: [(name: String, value: String, origin: SettingOrigin)]) throws(ConfigurationError)
+    {
         func origin(_ name: String) -> SettingOrigin {
             origins.last { $0.name == name }?.origin ?? .defaultValue
         }
@@ -185,10 +203,16 @@ extension NodeConfiguration {
             guard let colon = peer.lastIndex(of: ":"), !peer[..<colon].isEmpty,
                 let peerPort = Int(peer[peer.index(after: colon)...]), (1...65535).contains(peerPort)
             else {
-                throw ConfigurationError(origin: origin("connect"), field: "connect", reason: "'\(peer)' is not HOST:PORT")
+                throw ConfigurationError(
+                    origin: origin("connect"),
+                    field: "connect",
+                    reason: "'\(peer)' is not HOST:PORT"
+                )
             }
         }
-        if let rewardAddress, rewardAddress.isEmpty || !rewardAddress.allSatisfy(\.isHexDigit) || rewardAddress.count % 2 != 0 {
+        if let rewardAddress,
+            rewardAddress.isEmpty || !rewardAddress.allSatisfy(\.isHexDigit) || rewardAddress.count % 2 != 0
+        {
             throw ConfigurationError(
                 origin: origin("reward-address"),
                 field: "reward-address",
@@ -197,7 +221,11 @@ extension NodeConfiguration {
         }
         for (name, endpoint) in [("bus-pub", busPub), ("bus-sub", busSub), ("control", control)] {
             guard endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("inproc://") else {
-                throw ConfigurationError(origin: origin(name), field: name, reason: "'\(endpoint)' is not an ipc://, tcp:// or inproc:// endpoint")
+                throw ConfigurationError(
+                    origin: origin(name),
+                    field: name,
+                    reason: "'\(endpoint)' is not an ipc://, tcp:// or inproc:// endpoint"
+                )
             }
             // A Unix socket path holds at most 107 bytes; say so here rather than as a bind error later.
             if endpoint.hasPrefix("ipc://"), endpoint.utf8.count - 6 > 107 {

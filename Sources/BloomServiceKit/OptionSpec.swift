@@ -66,7 +66,11 @@ public enum CommonOptions {
         OptionSpec(name: "max-inbound", kind: .integer(0...100_000), help: "inbound connection limit (default 117)"),
         OptionSpec(name: "ban-time", kind: .number(0...1e10), help: "seconds a ban lasts (default 86400)"),
         OptionSpec(name: "services-dir", kind: .string, help: "service definitions (default: the built-in copy)"),
-        OptionSpec(name: "reward-address", kind: .string, help: "hex address for coinbase rewards of blocks sealed here"),
+        OptionSpec(
+            name: "reward-address",
+            kind: .string,
+            help: "hex address for coinbase rewards of blocks sealed here"
+        ),
         OptionSpec(
             name: "incorporate-weight",
             kind: .number(0...1),

@@ -1,9 +1,10 @@
+import BloomBus
 import Foundation
 import Logging
 import Synchronization
 
 /// Answers one query; runs as a task, so it may await the service's actors.
-public typealias QueryHandler = @Sendable (ServiceQuery) async -> Result<JSONValue, QueryFailure>
+public typealias QueryHandler = @Sendable (QueryMessage) async -> Result<JSONValue, QueryFailure>
 
 /// Why a query could not be answered; sent back as the reply's `error`.
 public struct QueryFailure: Error, Equatable, Sendable {
@@ -18,39 +19,54 @@ public struct QueryFailure: Error, Equatable, Sendable {
 /// `svc.query.<service>` on `svc.reply`. Runs on a dedicated thread that owns both sockets.
 public final class ServiceBusLink: Sendable {
     private struct Shared {
-        var state: String
-        var tip: Heartbeat.Tip?
-        var outbox: [ServiceReply] = []
+        var state: ServiceState
+        var tip: ChainTip?
+        var outbox: [ReplyMessage] = []
         var stopping = false
         var handler: QueryHandler?
-        var inFlight = 0
+        var beatNow = false
     }
 
     private let shared: Mutex<Shared>
     private let finished = DispatchSemaphore(value: 0)
-    private let identity: (name: String, replica: Int, bootID: UInt32)
+    private let identity: (name: String, sender: SenderID)
+    /// A pipe that wakes the link's thread from its poll: a state change is announced at once (readiness is
+    /// what the supervisor waits for after a restart), a computed answer is sent at once.
+    private let wake: (read: Int32, write: Int32)
 
     /// The boot id in this process's heartbeats.
-    public var bootID: UInt32 { identity.bootID }
+    public var bootID: UInt32 { identity.sender.bootID }
 
     /// Connects to the bus and starts heartbeats at once, in `initialState` (the supervisor counts a heartbeat
     /// in any other state as readiness).
-    /// - Throws: `LinkError` when an endpoint is malformed.
+    /// - Throws: `ZMQError` when an endpoint is malformed.
     public init(
         service: String,
         replica: Int,
         configuration: NodeConfiguration,
         schedule: HeartbeatSchedule = HeartbeatSchedule(),
-        initialState: String = "starting",
+        initialState: ServiceState = .starting,
         logger: Logger
-    ) throws(LinkError) {
+    ) throws(ZMQError) {
         shared = Mutex(Shared(state: initialState))
-        identity = (service, replica, UInt32.random(in: 1...UInt32.max))
-        let publisher = try LinkSocket.make(.pub)
-        let subscriber = try LinkSocket.make(.sub)
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw ZMQError(code: .init(rawValue: errno), operation: "pipe") }
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        wake = (fds[0], fds[1])
+        identity = (
+            service, SenderID.newBoot(service: ServiceWire.kind(of: service), replica: UInt8(clamping: replica))
+        )
+        let publisher = try NodeBus.socket(.pub)
+        let subscriber = try NodeBus.socket(.sub)
         try publisher.connect(configuration.busPub)
         try subscriber.connect(configuration.busSub)
-        try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.query(service)))
+        guard let topic = Topic(validating: "svc.query." + service) else {
+            throw ZMQError(code: .invalid, operation: "subscribe svc.query.\(service)")
+        }
+        try subscriber.subscribe(topic.frame)
         let thread = Thread { [self] in
             self.run(publisher: publisher, subscriber: subscriber, schedule: schedule, logger: logger)
             self.finished.signal()
@@ -60,12 +76,21 @@ public final class ServiceBusLink: Sendable {
     }
 
     /// Sets the state word of later heartbeats.
-    public func setState(_ state: String) {
-        shared.withLock { $0.state = state }
+    public func setState(_ state: ServiceState) {
+        shared.withLock {
+            $0.beatNow = $0.beatNow || $0.state != state
+            $0.state = state
+        }
+        poke()
+    }
+
+    private func poke() {
+        var byte: UInt8 = 1
+        _ = write(wake.write, &byte, 1)
     }
 
     /// Sets the tip carried by later heartbeats (bloom-sync).
-    public func setTip(_ tip: Heartbeat.Tip?) {
+    public func setTip(_ tip: ChainTip?) {
         shared.withLock { $0.tip = tip }
     }
 
@@ -80,36 +105,73 @@ public final class ServiceBusLink: Sendable {
             defer { state.stopping = true }
             return state.stopping
         }
-        if !already { finished.wait() }
+        if !already {
+            poke()
+            finished.wait()
+            close(wake.read)
+            close(wake.write)
+        }
     }
 
-    private func run(publisher: LinkSocket, subscriber: LinkSocket, schedule: HeartbeatSchedule, logger: Logger) {
+    private func run(publisher: ZMQSocket, subscriber: ZMQSocket, schedule: HeartbeatSchedule, logger: Logger) {
         let start = MonotonicClock.now()
         var nextBeat = start
         let pid = getpid()
+        // A new publisher's first messages are dropped until the forwarder's subscriptions reach it (a round
+        // trip after connecting), so a state change is announced at once and repeated shortly after.
+        var echoes: [Double] = []
+        // Sequence numbers count per topic (BloomBus's envelope): receivers detect drops from their gaps.
+        var beatSequence: UInt64 = 0
+        var replySequence: UInt64 = 0
         while true {
-            let (stopping, outbox, state, tip, busy) = shared.withLock { value in
-                defer { value.outbox = [] }
-                return (value.stopping, value.outbox, value.state, value.tip, value.inFlight > 0)
+            let (stopping, outbox, state, tip, beatNow) = shared.withLock { value in
+                defer {
+                    value.outbox = []
+                    value.beatNow = false
+                }
+                return (value.stopping, value.outbox, value.state, value.tip, value.beatNow)
             }
             if stopping { return }
             for reply in outbox {
-                try? publisher.send([ServiceTopics.frame(ServiceTopics.reply), reply.jsonBytes()], dontWait: true)
+                replySequence += 1
+                _ = try? publisher.send(
+                    ServiceWire.frames(reply, sender: identity.sender, sequence: replySequence),
+                    nonBlocking: true
+                )
             }
             let now = MonotonicClock.now()
-            if now >= nextBeat {
-                let beat = Heartbeat(name: identity.name, replica: identity.replica, pid: pid, bootID: identity.bootID, state: state, tip: tip)
-                try? publisher.send([ServiceTopics.frame(ServiceTopics.heartbeat), beat.jsonBytes()], dontWait: true)
-                nextBeat = schedule.next(after: nextBeat, start: start)
+            if beatNow { echoes = [0.01, 0.03, 0.06, 0.1].map { now + $0 } }
+            let echoDue = echoes.first.map { now >= $0 } ?? false
+            if echoDue { echoes.removeFirst() }
+            if now >= nextBeat || beatNow || echoDue {
+                let beat = Heartbeat(
+                    service: identity.name,
+                    replica: identity.sender.replica,
+                    pid: UInt32(pid),
+                    bootID: identity.sender.bootID,
+                    state: state,
+                    tip: tip
+                )
+                beatSequence += 1
+                _ = try? publisher.send(
+                    ServiceWire.frames(beat, sender: identity.sender, sequence: beatSequence),
+                    nonBlocking: true
+                )
+                if now >= nextBeat { nextBeat = schedule.next(after: nextBeat, start: start) }
                 if nextBeat < now { nextBeat = now + schedule.slowInterval }
             }
-            // Wake often while an answer is being computed, so it is sent soon after it is ready, and at least
-            // every 100 ms so that `stop()` is prompt.
-            let untilBeat = Int(max(0, (nextBeat - MonotonicClock.now()) * 1000))
-            let timeout = min(untilBeat, busy ? 5 : 100)
-            guard (try? LinkPoll.wait([.socket(subscriber)], timeoutMs: timeout))?.first == true else { continue }
-            while let frames = try? subscriber.receive() {
-                guard frames.count == 2, let query = ServiceQuery.fromJSON(frames[1]) else {
+            let wakeAt = min(nextBeat, echoes.first ?? nextBeat)
+            let timeout = Int(max(0, (wakeAt - MonotonicClock.now()) * 1000).rounded(.up))
+            guard let ready = try? NodeBus.wait([.socket(subscriber), .fd(wake.read)], timeoutMs: timeout) else {
+                continue
+            }
+            if ready[1] {
+                var drain = [UInt8](repeating: 0, count: 64)
+                while read(wake.read, &drain, drain.count) > 0 {}
+            }
+            guard ready[0] else { continue }
+            while let frames = try? subscriber.receive(nonBlocking: true) {
+                guard case .query(let query) = ServiceWire.decode(frames) else {
                     logger.debug("undecodable query dropped")
                     continue
                 }
@@ -118,28 +180,43 @@ public final class ServiceBusLink: Sendable {
         }
     }
 
-    private func dispatch(_ query: ServiceQuery) {
-        let handler = shared.withLock { value -> QueryHandler? in
-            if value.handler != nil { value.inFlight += 1 }
-            return value.handler
-        }
+    private func dispatch(_ query: QueryMessage) {
+        let handler = shared.withLock { $0.handler }
         let identity = self.identity
         guard let handler else {
-            let reply = ServiceReply(id: query.id, name: identity.name, replica: identity.replica, ok: false, result: nil, error: "\(identity.name) does not answer '\(query.cmd)' yet")
+            let reply = ReplyMessage(
+                id: query.id,
+                replica: Int(identity.sender.replica),
+                ok: false,
+                result: nil,
+                error: "\(identity.name) does not answer '\(query.cmd)' yet"
+            )
             shared.withLock { $0.outbox.append(reply) }
             return
         }
         Task { [self] in
             let result = await handler(query)
-            let reply: ServiceReply
+            let reply: ReplyMessage
             switch result {
-            case .success(let value): reply = ServiceReply(id: query.id, name: identity.name, replica: identity.replica, ok: true, result: value, error: nil)
-            case .failure(let failure): reply = ServiceReply(id: query.id, name: identity.name, replica: identity.replica, ok: false, result: nil, error: failure.message)
+            case .success(let value):
+                reply = ReplyMessage(
+                    id: query.id,
+                    replica: Int(identity.sender.replica),
+                    ok: true,
+                    result: value,
+                    error: nil
+                )
+            case .failure(let failure):
+                reply = ReplyMessage(
+                    id: query.id,
+                    replica: Int(identity.sender.replica),
+                    ok: false,
+                    result: nil,
+                    error: failure.message
+                )
             }
-            self.shared.withLock {
-                $0.outbox.append(reply)
-                $0.inFlight -= 1
-            }
+            self.shared.withLock { $0.outbox.append(reply) }
+            self.poke()
         }
     }
 }

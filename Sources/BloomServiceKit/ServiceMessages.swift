@@ -1,96 +1,119 @@
+import BloomBus
 import Foundation
 
-/// The supervisor ↔ service messages on the bus, each `[topic ‖ 0x00][JSON]`:
+/// The supervisor ↔ service messages, in BloomBus's format (`[topic][envelope ‖ payload]`):
 ///
-/// | topic | from → to | payload |
-/// | --- | --- | --- |
-/// | `svc.heartbeat` | service → supervisor | `Heartbeat` |
-/// | `svc.query.<service>` | supervisor → service | `ServiceQuery` |
-/// | `svc.reply` | service → supervisor | `ServiceReply` |
+/// | topic | from → to | envelope | payload |
+/// | --- | --- | --- | --- |
+/// | `svc.heartbeat` | service → supervisor, any | event | BloomBus `Heartbeat` |
+/// | `svc.query.<service>` | supervisor → service | request, request id | `ServiceQuery`: JSON `{cmd, args}` |
+/// | `svc.reply` | service → supervisor | reply, same request id | `ServiceReply`: JSON `{ok, result, error}` |
 ///
-/// Anything that does not decode is dropped by the receiver (and counted in its log at debug).
-public enum ServiceTopics {
-    /// Liveness and readiness of every service.
-    public static let heartbeat = "svc.heartbeat"
-    /// Answers to queries.
-    public static let reply = "svc.reply"
+/// Anything that does not decode is dropped by the receiver.
+public enum ServiceWire {
+    /// A decoded message.
+    public enum Incoming: Sendable {
+        case heartbeat(Heartbeat)
+        case query(QueryMessage)
+        case reply(ReplyMessage)
+    }
 
-    /// Questions for `service` (full name).
-    public static func query(_ service: String) -> String { "svc.query.\(service)" }
+    /// The sender kind for a full service name; services outside the catalog (tests) are `.test`.
+    public static func kind(of service: String) -> ServiceKind {
+        ServiceKind(name: service) ?? .test
+    }
 
-    /// The topic frame: the name and its terminator byte, so that prefix matching never confuses two topics.
-    public static func frame(_ topic: String) -> [UInt8] { Array(topic.utf8) + [0] }
-}
+    /// Frames of a heartbeat.
+    public static func frames(_ heartbeat: Heartbeat, sender: SenderID, sequence: UInt64) -> [[UInt8]] {
+        BusMessage(
+            topic: .serviceHeartbeat,
+            envelope: Envelope(kind: .event, sender: sender, sequence: sequence),
+            payload: heartbeat.encoded()
+        ).frames()
+    }
 
-/// A service's liveness message (DESIGN.md, "Heartbeats").
-public struct Heartbeat: Codable, Equatable, Sendable {
-    /// Full service name.
-    public var name: String
-    /// Replica index.
-    public var replica: Int
-    /// Process id.
-    public var pid: Int32
-    /// Random per process start; a new value means the service restarted.
-    public var bootID: UInt32
-    /// Free-form state word (`ready`, `syncing`…).
-    public var state: String
-    /// For bloom-sync, the best tip.
-    public var tip: Tip?
+    /// Frames of a query for `service`; `nil` when the name cannot be a topic.
+    public static func frames(_ query: QueryMessage, to service: String, sender: SenderID, sequence: UInt64)
+        -> [[UInt8]]?
+    {
+        guard let topic = Topic(validating: "svc.query." + service) else { return nil }
+        let json = JSONValue.object(["cmd": .string(query.cmd), "args": query.args])
+        return BusMessage(
+            topic: topic,
+            envelope: Envelope(kind: .request, sender: sender, sequence: sequence, requestID: query.id),
+            payload: ServiceQuery(json: Array(json.encoded().utf8)).encoded()
+        ).frames()
+    }
 
-    /// A chain tip.
-    public struct Tip: Codable, Equatable, Sendable {
-        /// Block height.
-        public var height: Int
-        /// Block hash, 64 hex digits.
-        public var hash: String
+    /// Frames of a reply.
+    public static func frames(_ reply: ReplyMessage, sender: SenderID, sequence: UInt64) -> [[UInt8]] {
+        var json: [String: JSONValue] = ["ok": .bool(reply.ok)]
+        if let result = reply.result { json["result"] = result }
+        if let error = reply.error { json["error"] = .string(error) }
+        return BusMessage(
+            topic: .serviceReply,
+            envelope: Envelope(
+                kind: .reply,
+                flags: reply.ok ? [] : .error,
+                sender: sender,
+                sequence: sequence,
+                requestID: reply.id
+            ),
+            payload: ServiceReply(json: Array(JSONValue.object(json).encoded().utf8)).encoded()
+        ).frames()
+    }
 
-        /// Creates a tip.
-        public init(height: Int, hash: String) {
-            self.height = height
-            self.hash = hash
+    /// Decodes a received message; `nil` for anything malformed or of another topic.
+    public static func decode(_ frames: [[UInt8]]) -> Incoming? {
+        guard let message = try? BusMessage(frames: frames) else { return nil }
+        if message.topic == .serviceHeartbeat {
+            return (try? message.decode(Heartbeat.self)).map { .heartbeat($0) }
         }
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, replica, pid, state, tip
-        case bootID = "boot_id"
-    }
-
-    /// Creates a heartbeat.
-    public init(name: String, replica: Int, pid: Int32, bootID: UInt32, state: String, tip: Tip? = nil) {
-        self.name = name
-        self.replica = replica
-        self.pid = pid
-        self.bootID = bootID
-        self.state = state
-        self.tip = tip
+        if message.topic == .serviceReply {
+            guard let reply = try? message.decode(ServiceReply.self), let json = try? JSONValue.decode(reply.json)
+            else { return nil }
+            return .reply(
+                ReplyMessage(
+                    id: message.envelope.requestID,
+                    replica: Int(message.envelope.sender.replica),
+                    ok: json["ok"] == .bool(true),
+                    result: json["result"],
+                    error: json["error"]?.stringValue
+                )
+            )
+        }
+        if message.topic.name.hasPrefix("svc.query.") {
+            guard let query = try? message.decode(ServiceQuery.self), let json = try? JSONValue.decode(query.json),
+                let cmd = json["cmd"]?.stringValue
+            else { return nil }
+            return .query(QueryMessage(id: message.envelope.requestID, cmd: cmd, args: json["args"] ?? .object([:])))
+        }
+        return nil
     }
 }
 
 /// A question forwarded by the supervisor to every ready replica of one service.
-public struct ServiceQuery: Codable, Equatable, Sendable {
-    /// Request id, echoed in the reply.
-    public var id: String
+public struct QueryMessage: Equatable, Sendable {
+    /// Request id (the envelope's), echoed in the reply.
+    public var id: UInt64
     /// The command (`peers`, `chain`, `coherence`, `tx.submit`…).
     public var cmd: String
     /// Command arguments.
     public var args: JSONValue
 
     /// Creates a query.
-    public init(id: String, cmd: String, args: JSONValue) {
+    public init(id: UInt64, cmd: String, args: JSONValue) {
         self.id = id
         self.cmd = cmd
         self.args = args
     }
 }
 
-/// One replica's answer to a `ServiceQuery`.
-public struct ServiceReply: Codable, Equatable, Sendable {
+/// One replica's answer to a `QueryMessage`.
+public struct ReplyMessage: Equatable, Sendable {
     /// The request id of the query.
-    public var id: String
-    /// Full service name of the replica that answers.
-    public var name: String
-    /// Its replica index.
+    public var id: UInt64
+    /// The replica index of the answering process.
     public var replica: Int
     /// Whether the command succeeded.
     public var ok: Bool
@@ -100,27 +123,11 @@ public struct ServiceReply: Codable, Equatable, Sendable {
     public var error: String?
 
     /// Creates a reply.
-    public init(id: String, name: String, replica: Int, ok: Bool, result: JSONValue?, error: String?) {
+    public init(id: UInt64, replica: Int, ok: Bool, result: JSONValue?, error: String?) {
         self.id = id
-        self.name = name
         self.replica = replica
         self.ok = ok
         self.result = result
         self.error = error
-    }
-}
-
-extension Encodable {
-    /// JSON bytes of a message.
-    public func jsonBytes() -> [UInt8] {
-        // Safe: these message types hold only strings, integers and JSONValue, which always encode.
-        (try? Array(JSONEncoder().encode(self))) ?? []
-    }
-}
-
-extension Decodable {
-    /// Decodes a message from JSON bytes; `nil` for anything malformed.
-    public static func fromJSON(_ bytes: [UInt8]) -> Self? {
-        try? JSONDecoder().decode(Self.self, from: Data(bytes))
     }
 }

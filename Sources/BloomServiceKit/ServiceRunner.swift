@@ -1,3 +1,4 @@
+import BloomBus
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -55,6 +56,15 @@ public enum ServiceRunner {
         arguments: [String] = Array(CommandLine.arguments.dropFirst()),
         makeServices: @Sendable (ServiceContext) async throws -> [any Service]
     ) async -> Never {
+        if CommandLineFlags.wantsHelp(arguments) {
+            print(
+                CommandLineFlags.help(
+                    program: service,
+                    summary: "A BloomCoin service, normally started by bloom-supervisor."
+                )
+            )
+            exit(ExitCode.success)
+        }
         let environment = ProcessInfo.processInfo.environment
         let configuration: NodeConfiguration
         do {
@@ -72,7 +82,12 @@ public enum ServiceRunner {
         }
         let link: ServiceBusLink
         do {
-            link = try ServiceBusLink(service: service, replica: configuration.replica, configuration: configuration, logger: logger)
+            link = try ServiceBusLink(
+                service: service,
+                replica: configuration.replica,
+                configuration: configuration,
+                logger: logger
+            )
         } catch {
             logger.critical("cannot connect to the bus", metadata: [BloomLogKeys.error: "\(error)"])
             exit(ExitCode.permanentFailure)
@@ -82,7 +97,7 @@ public enum ServiceRunner {
             let services = try await makeServices(
                 ServiceContext(service: service, configuration: configuration, logger: logger, link: link)
             )
-            link.setState("ready")
+            link.setState(.ready)
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
                     services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

@@ -59,12 +59,25 @@ private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeM
 struct LogPump {
     private static let maxLine = 16 * 1024
     let prefix: String
-    private let fileFD: Int32
+    private var fileFD: Int32
+    private let logFile: String
+    private var fileBytes = 0
+    /// A log file past this size is renamed to `<name>.1` (replacing the previous one) and started afresh, so a
+    /// chatty or crash-looping service cannot fill the disk: at most twice this per replica.
+    static let defaultMaxFileBytes = 16 << 20
+    private let maxFileBytes: Int
+    /// Where prefixed lines are copied (the supervisor's stderr); -1 for nowhere.
+    private let echoFD: Int32
     private var pending: [UInt8] = []
 
-    init(prefix: String, logFile: String) {
+    init(prefix: String, logFile: String, maxFileBytes: Int = LogPump.defaultMaxFileBytes, echoFD: Int32 = 2) {
+        self.maxFileBytes = maxFileBytes
+        self.echoFD = echoFD
         self.prefix = prefix
+        self.logFile = logFile
         fileFD = open(logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        var info = stat()
+        if fileFD >= 0, fstat(fileFD, &info) == 0 { fileBytes = Int(info.st_size) }
     }
 
     /// Reads what is available on `fd`; returns false at end of file.
@@ -85,17 +98,28 @@ struct LogPump {
     }
 
     private mutating func flushLines(force: Bool) {
-        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) ?? (pending.count > Self.maxLine || (force && !pending.isEmpty) ? min(pending.count, Self.maxLine) : nil) {
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n"))
+            ?? (pending.count > Self.maxLine || (force && !pending.isEmpty) ? min(pending.count, Self.maxLine) : nil)
+        {
             let end = min(newline, pending.count)
             emit(Array(pending[0..<end]))
             pending.removeFirst(min(end + 1, pending.count))
         }
     }
 
-    private func emit(_ line: [UInt8]) {
+    private mutating func emit(_ line: [UInt8]) {
         let text = Array("[\(prefix)] ".utf8) + line + [UInt8(ascii: "\n")]
-        writeAll(2, text)
-        if fileFD >= 0 { writeAll(fileFD, line + [UInt8(ascii: "\n")]) }
+        if echoFD >= 0 { writeAll(echoFD, text) }
+        guard fileFD >= 0 else { return }
+        if fileBytes + line.count + 1 > maxFileBytes {
+            Glibc.close(fileFD)
+            rename(logFile, logFile + ".1")
+            fileFD = open(logFile, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+            fileBytes = 0
+            guard fileFD >= 0 else { return }
+        }
+        writeAll(fileFD, line + [UInt8(ascii: "\n")])
+        fileBytes += line.count + 1
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) {

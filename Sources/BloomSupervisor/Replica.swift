@@ -43,6 +43,8 @@ struct Replica {
     var state: ReplicaState = .stopped
     var child: ChildProcess?
     var pump: LogPump?
+    /// The child closed its output (EOF seen, descriptor closed): no longer polled, though it may still run.
+    var outputClosed = false
     var spawnedAt = 0.0
     var readySince: Double?
     var lastHeartbeat = 0.0

@@ -36,12 +36,23 @@ public struct ServiceCatalog: Equatable, Sendable {
     public static func load(directory: String) throws(ServiceDefinitionError) -> ServiceCatalog {
         let names: [String]
         do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }.sorted()
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }
+                .sorted()
         } catch {
-            throw ServiceDefinitionError(file: directory, line: 0, field: "services-dir", reason: "cannot list: \(error)")
+            throw ServiceDefinitionError(
+                file: directory,
+                line: 0,
+                field: "services-dir",
+                reason: "cannot list: \(error)"
+            )
         }
         if names.isEmpty {
-            throw ServiceDefinitionError(file: directory, line: 0, field: "services-dir", reason: "holds no *.toml definition")
+            throw ServiceDefinitionError(
+                file: directory,
+                line: 0,
+                field: "services-dir",
+                reason: "holds no *.toml definition"
+            )
         }
         var definitions: [ServiceDefinition] = []
         var files: [String] = []

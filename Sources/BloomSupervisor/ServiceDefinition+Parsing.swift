@@ -32,8 +32,10 @@ extension ServiceDefinition {
             throw reader.error("restart", "policy", "'\(mode)' is not always, on-failure or never")
         }
         restart.mode = parsedMode
-        restart.backoffInitial = Double(try reader.integer("restart", "backoff_initial_ms", default: 100, range: 1...3_600_000)) / 1000
-        restart.backoffMax = Double(try reader.integer("restart", "backoff_max_ms", default: 30_000, range: 1...3_600_000)) / 1000
+        restart.backoffInitial =
+            Double(try reader.integer("restart", "backoff_initial_ms", default: 100, range: 1...3_600_000)) / 1000
+        restart.backoffMax =
+            Double(try reader.integer("restart", "backoff_max_ms", default: 30_000, range: 1...3_600_000)) / 1000
         if restart.backoffMax < restart.backoffInitial {
             throw reader.error("restart", "backoff_max_ms", "is smaller than backoff_initial_ms")
         }
@@ -118,7 +120,9 @@ private struct DefinitionReader {
         return texts
     }
 
-    func integer(_ table: String, _ key: String, default fallback: Int, range: ClosedRange<Int>) throws(ServiceDefinitionError) -> Int {
+    func integer(_ table: String, _ key: String, default fallback: Int, range: ClosedRange<Int>)
+        throws(ServiceDefinitionError) -> Int
+    {
         guard let entry = entry(table, key) else { return fallback }
         guard case .integer(let value) = entry.value else {
             throw error(table, key, "expected an integer, got \(entry.value.typeName)")
@@ -129,7 +133,9 @@ private struct DefinitionReader {
         return value
     }
 
-    func number(_ table: String, _ key: String, default fallback: Double, range: ClosedRange<Double>) throws(ServiceDefinitionError) -> Double {
+    func number(_ table: String, _ key: String, default fallback: Double, range: ClosedRange<Double>)
+        throws(ServiceDefinitionError) -> Double
+    {
         guard let entry = entry(table, key) else { return fallback }
         let value: Double
         switch entry.value {

@@ -1,17 +1,17 @@
+import BloomBus
 import BloomServiceKit
 import Foundation
 import Logging
 
 extension Supervisor {
     /// Heartbeats and query answers from the bus.
-    func handleBus(_ socket: LinkSocket) {
+    func handleBus(_ socket: ZMQSocket) {
         let now = MonotonicClock.now()
-        while let frames = try? socket.receive() {
-            guard frames.count == 2 else { continue }
-            if frames[0] == ServiceTopics.frame(ServiceTopics.heartbeat) {
-                if let beat = Heartbeat.fromJSON(frames[1]) { heartbeat(beat, now: now) }
-            } else if frames[0] == ServiceTopics.frame(ServiceTopics.reply) {
-                if let answer = ServiceReply.fromJSON(frames[1]) { collect(answer, now: now) }
+        while let frames = try? socket.receive(nonBlocking: true) {
+            switch ServiceWire.decode(frames) {
+            case .heartbeat(let beat): heartbeat(beat, now: now)
+            case .reply(let answer): collect(answer, now: now)
+            case .query, nil: break
             }
         }
     }
@@ -19,36 +19,51 @@ extension Supervisor {
     private func heartbeat(_ beat: Heartbeat, now: Double) {
         // Match the pid too: a heartbeat still in flight from a killed predecessor must not make its
         // replacement look ready.
-        guard let position = replicas.firstIndex(where: {
-            $0.service == beat.name && $0.index == beat.replica && $0.child?.pid == beat.pid
-        })
+        guard
+            let position = replicas.firstIndex(where: {
+                $0.service == beat.service && $0.index == Int(beat.replica)
+                    && $0.child.map { UInt32($0.pid) } == beat.pid
+            })
         else { return }
         replicas[position].lastHeartbeat = now
         replicas[position].bootID = beat.bootID
-        if replicas[position].state == .starting && beat.state != "starting" {
+        if replicas[position].state == .starting && beat.state != .starting {
             replicas[position].state = .ready
             replicas[position].readySince = now
             logger.info(
                 "service ready",
-                metadata: metadata(replicas[position]).merging(["bloom.ready_ms": "\(Int((now - replicas[position].spawnedAt) * 1000))"]) { $1 }
+                metadata: metadata(replicas[position]).merging([
+                    "bloom.ready_ms": "\(Int((now - replicas[position].spawnedAt) * 1000))"
+                ]) { $1 }
             )
         }
     }
 
+    /// The envelope sequence of the next query on `svc.query.<service>`: sequences count per topic.
+    private func nextQuerySequence(_ service: String) -> UInt64 {
+        querySequences[service, default: 0] += 1
+        return querySequences[service, default: 0]
+    }
+
     /// Sends a CLI question to every ready replica of `service`.
-    func forward(identity: [UInt8], id: JSONValue, cmd: String, service: String, args: JSONValue) {
+    func forward(identity: [[UInt8]], id: JSONValue, cmd: String, service: String, args: JSONValue) {
         let targets = Set(replicas.filter { $0.service == service && $0.state == .ready }.map(\.index))
         guard !targets.isEmpty, let publisher else {
             let known = catalog.definition(named: service) != nil
-            let why = known ? "no replica is ready" : "it is not part of this node"
+            let failure = replicas.first { $0.service == service && $0.failure != nil }?.failure
+            let why = known ? (failure ?? "no replica is ready") : "it is not part of this node"
             reply(identity, id: id, .failure(QueryFailure("\(service) is not available (\(why))")))
             return
         }
         querySequence += 1
-        let busID = "\(getpid())-\(querySequence)"
-        let query = ServiceQuery(id: busID, cmd: cmd, args: args)
+        let busID = UInt64(querySequence)
+        let query = QueryMessage(id: busID, cmd: cmd, args: args)
         do {
-            try publisher.send([ServiceTopics.frame(ServiceTopics.query(service)), query.jsonBytes()], dontWait: true)
+            guard let frames = ServiceWire.frames(query, to: service, sender: sender, sequence: nextQuerySequence(service))
+            else {
+                throw ZMQError(code: .invalid, operation: "topic svc.query.\(service)")
+            }
+            try publisher.send(frames, nonBlocking: true)
         } catch {
             reply(identity, id: id, .failure(QueryFailure("cannot ask \(service): \(error)")))
             return
@@ -66,12 +81,27 @@ extension Supervisor {
         )
     }
 
-    private func collect(_ answer: ServiceReply, now: Double) {
+    private func collect(_ answer: ReplyMessage, now: Double) {
         guard let position = pendingQueries.firstIndex(where: { $0.busID == answer.id }) else { return }
         guard pendingQueries[position].waitingFor.remove(answer.replica) != nil else { return }
         pendingQueries[position].answers.append(answer)
         if pendingQueries[position].waitingFor.isEmpty {
             finish(pendingQueries.remove(at: position), now: now)
+        }
+    }
+
+    /// A replica that exited will not answer: stop waiting for it, and answer at once if it was the last one.
+    func abandonQueries(service: String, replica: Int, now: Double) {
+        var position = 0
+        while position < pendingQueries.count {
+            if pendingQueries[position].service == service,
+                pendingQueries[position].waitingFor.remove(replica) != nil,
+                pendingQueries[position].waitingFor.isEmpty
+            {
+                finish(pendingQueries.remove(at: position), now: now)
+                continue
+            }
+            position += 1
         }
     }
 
@@ -85,8 +115,9 @@ extension Supervisor {
     func finish(_ query: PendingQuery, now: Double) {
         let successes = query.answers.filter(\.ok).sorted { $0.replica < $1.replica }
         guard let first = successes.first else {
-            let message = query.answers.first?.error
-                ?? "\(query.service) is not available: no answer within \(Int(PendingQuery.timeout)) s"
+            let message =
+                query.answers.first?.error
+                ?? "\(query.service) is not available: no replica answered (the wait is \(Int(PendingQuery.timeout)) s)"
             reply(query.identity, id: query.requestID, .failure(QueryFailure(message)))
             return
         }

@@ -1,3 +1,4 @@
+import BloomBus
 import BloomServiceKit
 import Foundation
 import Logging
@@ -11,7 +12,10 @@ import Logging
 /// | `restart` | `{service, replica?}` | `{restarted: [{name, replica}]}` |
 /// | `scale` | `{service, replicas}` | `{name, replicas}` |
 /// | `stop` | – | `{stopping: true}` |
-/// | `peers`, `chain`, `coherence`, `tx.submit` | forwarded | the service's answer (`peers` merged) |
+/// | `peers` → bloom-net | – | `{peers: [...]}`, every ready replica's list concatenated |
+/// | `chain` → bloom-sync | – | `{height, tip, syncing, …}` |
+/// | `coherence` → bloom-gossip | – | `{local: {r, psi}, network: {r, psi}, peers: [...], mining, …}` |
+/// | `tx.submit` → bloom-sync | `{hex}` (lower-case hex of the serialized transaction) | the service's answer |
 ///
 /// Anything else (undecodable JSON, unknown cmd, bad args) → `ok: false` with the reason.
 enum ControlCommand {
@@ -23,16 +27,16 @@ enum ControlCommand {
 
 /// A service question waiting for its replicas' answers.
 struct PendingQuery {
-    /// The CLI's ROUTER identity and request id.
-    let identity: [UInt8]
+    /// The CLI's routing frames (identity, and the empty delimiter of a REQ client) and request id.
+    let identity: [[UInt8]]
     let requestID: JSONValue
     let cmd: String
     let service: String
     /// The id used on the bus.
-    let busID: String
+    let busID: UInt64
     /// Replicas asked: (index, boot id).
     var waitingFor: Set<Int>
-    var answers: [ServiceReply] = []
+    var answers: [ReplyMessage] = []
     let deadline: Double
 
     /// How long the supervisor waits for a service's answer.
@@ -40,10 +44,12 @@ struct PendingQuery {
 }
 
 extension Supervisor {
-    func handleControl(_ socket: LinkSocket) {
-        while let frames = try? socket.receive() {
+    func handleControl(_ socket: ZMQSocket) {
+        while let frames = try? socket.receive(nonBlocking: true) {
             guard frames.count >= 2, let payload = frames.last else { continue }
-            let identity = frames[0]
+            // Everything before the payload routes the answer back: the DEALER's identity, plus the empty
+            // delimiter when the client is a REQ socket.
+            let identity = Array(frames.dropLast())
             let request: JSONValue
             do {
                 request = try JSONValue.decode(payload)
@@ -75,7 +81,7 @@ extension Supervisor {
         }
     }
 
-    func reply(_ identity: [UInt8], id: JSONValue, _ result: Result<JSONValue, QueryFailure>) {
+    func reply(_ identity: [[UInt8]], id: JSONValue, _ result: Result<JSONValue, QueryFailure>) {
         var answer: [String: JSONValue] = ["id": id]
         switch result {
         case .success(let value):
@@ -86,7 +92,7 @@ extension Supervisor {
             answer["error"] = .string(failure.message)
         }
         // A CLI that has gone away makes the ROUTER drop the answer, which is what we want.
-        try? control?.send([identity, Array(JSONValue.object(answer).encoded().utf8)], dontWait: true)
+        _ = try? control?.send(identity + [Array(JSONValue.object(answer).encoded().utf8)], nonBlocking: true)
     }
 
     func status() -> JSONValue {
@@ -134,7 +140,9 @@ extension Supervisor {
                 spawn(at: position, now: now)
             }
         }
-        let restarted = targets.map { JSONValue.object(["name": .string(definition.name), "replica": .number(Double(replicas[$0].index))]) }
+        let restarted = targets.map {
+            JSONValue.object(["name": .string(definition.name), "replica": .number(Double(replicas[$0].index))])
+        }
         return .success(.object(["restarted": .array(restarted)]))
     }
 
@@ -144,12 +152,16 @@ extension Supervisor {
         case .success(let found): definition = found
         case .failure(let failure): return .failure(failure)
         }
-        guard let wantedNumber = args["replicas"]?.numberValue, wantedNumber.rounded() == wantedNumber, (1...64).contains(wantedNumber) else {
+        guard let wantedNumber = args["replicas"]?.numberValue, wantedNumber.rounded() == wantedNumber,
+            (1...64).contains(wantedNumber)
+        else {
             return .failure(QueryFailure("args.replicas must be an integer from 1 to 64"))
         }
         if shuttingDown { return .failure(QueryFailure("the node is stopping")) }
         let wanted = Int(wantedNumber)
-        let current = replicas.filter { $0.service == definition.name && !($0.state == .stopping && $0.afterStop == .remove) }
+        let current = replicas.filter {
+            $0.service == definition.name && !($0.state == .stopping && $0.afterStop == .remove)
+        }
         if wanted != current.count && !definition.scalable {
             return .failure(QueryFailure("\(definition.name) cannot be scaled (scalable = false in its definition)"))
         }
@@ -158,7 +170,9 @@ extension Supervisor {
             let used = Set(replicas.filter { $0.service == definition.name }.map(\.index))
             var index = 0
             for _ in current.count..<wanted {
-                while used.contains(index) || replicas.contains(where: { $0.service == definition.name && $0.index == index }) { index += 1 }
+                while used.contains(index)
+                    || replicas.contains(where: { $0.service == definition.name && $0.index == index })
+                { index += 1 }
                 replicas.append(Replica(service: definition.name, index: index, policy: definition.restart))
                 spawn(at: replicas.count - 1, now: now)
             }
@@ -173,7 +187,10 @@ extension Supervisor {
             // Replicas without a process (back-off, failed) have nothing to stop.
             replicas.removeAll { $0.service == definition.name && victims.contains($0.index) && $0.child == nil }
         }
-        logger.notice("service scaled", metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.replicas": "\(wanted)"])
+        logger.notice(
+            "service scaled",
+            metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.replicas": "\(wanted)"]
+        )
         return .success(.object(["name": .string(definition.name), "replicas": .number(Double(wanted))]))
     }
 }

@@ -8,7 +8,9 @@ extension Supervisor {
     }
 
     func metadata(_ replica: Replica) -> Logger.Metadata {
-        var metadata: Logger.Metadata = [BloomLogKeys.service: "\(replica.service)", BloomLogKeys.replica: "\(replica.index)"]
+        var metadata: Logger.Metadata = [
+            BloomLogKeys.service: "\(replica.service)", BloomLogKeys.replica: "\(replica.index)",
+        ]
         if let pid = replica.child?.pid { metadata[BloomLogKeys.pid] = "\(pid)" }
         return metadata
     }
@@ -46,7 +48,10 @@ extension Supervisor {
             replicas[position].afterStop = .stay
             logger.info("service started", metadata: metadata(replicas[position]))
         } catch {
-            logger.error("service cannot start", metadata: metadata(replicas[position]).merging([BloomLogKeys.error: "\(error)"]) { $1 })
+            logger.error(
+                "service cannot start",
+                metadata: metadata(replicas[position]).merging([BloomLogKeys.error: "\(error)"]) { $1 }
+            )
             replicas[position].lastExit = ExitRecord(status: .exited(127), reason: "\(error)", at: Date())
             scheduleRestart(at: position, exit: .exited(127), now: now)
         }
@@ -72,7 +77,10 @@ extension Supervisor {
         guard let child = replicas[position].child else { return }
         replicas[position].killReason = reason
         kill(child.pid, SIGKILL)
-        logger.warning("killing service", metadata: metadata(replicas[position]).merging(["bloom.reason": "\(reason)"]) { $1 })
+        logger.warning(
+            "killing service",
+            metadata: metadata(replicas[position]).merging(["bloom.reason": "\(reason)"]) { $1 }
+        )
     }
 
     /// Reaps every child that has exited and decides what follows.
@@ -81,8 +89,11 @@ extension Supervisor {
         var position = 0
         while position < replicas.count {
             if let child = replicas[position].child, let status = ChildProcess.reap(child.pid) {
-                _ = replicas[position].pump?.drain(child.outputFD)
-                close(child.outputFD)
+                if !replicas[position].outputClosed {
+                    _ = replicas[position].pump?.drain(child.outputFD)
+                    close(child.outputFD)
+                }
+                replicas[position].outputClosed = false
                 replicas[position].pump?.close()
                 replicas[position].pump = nil
                 replicas[position].child = nil
@@ -92,6 +103,7 @@ extension Supervisor {
                 meta[BloomLogKeys.pid] = "\(child.pid)"
                 meta["bloom.reason"] = "\(reason)"
                 logger.info("service exited", metadata: meta)
+                abandonQueries(service: replicas[position].service, replica: replicas[position].index, now: now)
                 if replicas[position].state == .stopping || shuttingDown {
                     if finishStopped(at: position, now: now) { continue }
                 } else {
@@ -122,12 +134,19 @@ extension Supervisor {
     }
 
     func scheduleRestart(at position: Int, exit: ExitStatus, now: Double) {
-        let decision = replicas[position].tracker.decide(exit: exit, readySince: replicas[position].readySince, now: now)
+        let decision = replicas[position].tracker.decide(
+            exit: exit,
+            readySince: replicas[position].readySince,
+            now: now
+        )
         switch decision {
         case .restart(let delay):
             replicas[position].state = .backoff
             replicas[position].deadline = now + delay
-            logger.info("restart scheduled", metadata: metadata(replicas[position]).merging([BloomLogKeys.delayMs: "\(Int(delay * 1000))"]) { $1 })
+            logger.info(
+                "restart scheduled",
+                metadata: metadata(replicas[position]).merging([BloomLogKeys.delayMs: "\(Int(delay * 1000))"]) { $1 }
+            )
         case .fail(let reason):
             replicas[position].state = .failed
             replicas[position].failure = reason
@@ -138,7 +157,10 @@ extension Supervisor {
             )
         case .stay(let reason):
             replicas[position].state = .stopped
-            logger.notice("service not restarted", metadata: metadata(replicas[position]).merging(["bloom.reason": "\(reason)"]) { $1 })
+            logger.notice(
+                "service not restarted",
+                metadata: metadata(replicas[position]).merging(["bloom.reason": "\(reason)"]) { $1 }
+            )
         }
     }
 

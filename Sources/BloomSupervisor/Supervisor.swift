@@ -1,3 +1,4 @@
+import BloomBus
 import BloomServiceKit
 import CBloomSys
 import Foundation
@@ -18,12 +19,15 @@ public final class Supervisor {
     var shuttingDown = false
     var pendingQueries: [PendingQuery] = []
     var querySequence = 0
-    var control: LinkSocket?
-    var publisher: LinkSocket?
-    var subscriber: LinkSocket?
+    var querySequences: [String: UInt64] = [:]
+    var control: ZMQSocket?
+    var publisher: ZMQSocket?
+    var subscriber: ZMQSocket?
     var signalFD: Int32 = -1
     var lockFD: Int32 = -1
-    var forwarder: LinkForwarder?
+    var forwarder: BusForwarder?
+    /// The supervisor's identity in the envelopes of the queries it publishes.
+    let sender = SenderID.newBoot(service: .supervisor)
 
     /// How often heartbeat silence and readiness timeouts are checked, in seconds.
     static let checkInterval = 0.1
@@ -55,7 +59,8 @@ public final class Supervisor {
     }
 
     static func ownDirectory() -> String {
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let path =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return (path as NSString).deletingLastPathComponent
     }
 
@@ -68,14 +73,23 @@ public final class Supervisor {
     /// - Returns: the exit code (0 after a clean stop).
     /// - Throws: `SupervisorError` when the node cannot start; nothing is left running then.
     public func run() throws -> Int32 {
-        try checkExecutables()
+        let missing = try checkExecutables()
         try prepareDataDirectory()
         try openSockets()
         defer { closeSockets() }
         for definition in catalog.definitions {
             for index in 0..<definition.replicas {
                 replicas.append(Replica(service: definition.name, index: index, policy: definition.restart))
-                spawn(at: replicas.count - 1, now: MonotonicClock.now())
+                if let reason = missing[definition.name] {
+                    replicas[replicas.count - 1].state = .failed
+                    replicas[replicas.count - 1].failure = reason
+                    logger.critical(
+                        "SERVICE NOT STARTED",
+                        metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.reason": "\(reason)"]
+                    )
+                } else {
+                    spawn(at: replicas.count - 1, now: MonotonicClock.now())
+                }
             }
         }
         logger.notice(
@@ -92,24 +106,41 @@ public final class Supervisor {
         return 0
     }
 
-    private func checkExecutables() throws(SupervisorError) {
+    /// A definition that names a command that does not exist is an error before anything starts. A service
+    /// binary missing beside bloom-supervisor is a service not built yet: the others start, and that one is
+    /// `failed` with a plain reason that `status` and forwarded questions repeat.
+    private func checkExecutables() throws(SupervisorError) -> [String: String] {
+        var missing: [String: String] = [:]
         for definition in catalog.definitions {
             let path = executable(of: definition)
-            guard access(path, X_OK) == 0 else { throw .missingExecutable(service: definition.name, path: path) }
+            guard access(path, X_OK) != 0 else { continue }
+            if definition.command != nil { throw .missingExecutable(service: definition.name, path: path) }
+            missing[definition.name] = "not built: no executable at \(path)"
         }
+        return missing
     }
 
     private func prepareDataDirectory() throws(SupervisorError) {
-        for (path, mode) in [(configuration.dataDirectory, 0o700), (configuration.runDirectory, 0o700), (configuration.logDirectory, 0o700)] {
+        for (path, mode) in [
+            (configuration.dataDirectory, 0o700), (configuration.runDirectory, 0o700),
+            (configuration.logDirectory, 0o700),
+        ] {
             do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: mode])
+                try FileManager.default.createDirectory(
+                    atPath: path,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: mode]
+                )
             } catch {
                 throw .dataDirectory(path: path, reason: "cannot create: \(error.localizedDescription)")
             }
         }
         // run/ holds the sockets: only the node's user may reach them, whatever the umask made of it earlier.
         guard chmod(configuration.runDirectory, 0o700) == 0 else {
-            throw .dataDirectory(path: configuration.runDirectory, reason: "cannot set mode 0700: \(String(cString: strerror(errno)))")
+            throw .dataDirectory(
+                path: configuration.runDirectory,
+                reason: "cannot set mode 0700: \(String(cString: strerror(errno)))"
+            )
         }
         switch SupervisorLock.acquire(configuration.lockFile) {
         case .success(let fd): lockFD = fd
@@ -118,7 +149,8 @@ public final class Supervisor {
             throw .dataDirectory(path: configuration.lockFile, reason: String(cString: strerror(code)))
         }
         // We hold the lock, so sockets left in run/ belong to a supervisor that died: remove them before binding.
-        for endpoint in [configuration.busPub, configuration.busSub, configuration.control] where endpoint.hasPrefix("ipc://") {
+        for endpoint in [configuration.busPub, configuration.busSub, configuration.control]
+        where endpoint.hasPrefix("ipc://") {
             let path = String(endpoint.dropFirst(6))
             if unlink(path) == 0 { logger.notice("removed a stale socket", metadata: ["bloom.path": "\(path)"]) }
         }
@@ -126,15 +158,22 @@ public final class Supervisor {
 
     private func openSockets() throws {
         do {
-            forwarder = try LinkForwarder(publishEndpoint: configuration.busPub, subscribeEndpoint: configuration.busSub)
-            let control = try LinkSocket.make(.router)
+            forwarder = try BusForwarder(
+                endpoints: BusEndpoints(
+                    publish: configuration.busPub,
+                    subscribe: configuration.busSub,
+                    control: configuration.control
+                ),
+                logger: logger
+            )
+            let control = try NodeBus.socket(.router)
             try control.bind(configuration.control)
-            let publisher = try LinkSocket.make(.pub)
+            let publisher = try NodeBus.socket(.pub)
             try publisher.connect(configuration.busPub)
-            let subscriber = try LinkSocket.make(.sub)
+            let subscriber = try NodeBus.socket(.sub)
             try subscriber.connect(configuration.busSub)
-            try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.heartbeat))
-            try subscriber.subscribe(ServiceTopics.frame(ServiceTopics.reply))
+            try subscriber.subscribe(Topic.serviceHeartbeat.frame)
+            try subscriber.subscribe(Topic.serviceReply.frame)
             self.control = control
             self.publisher = publisher
             self.subscriber = subscriber
@@ -148,9 +187,10 @@ public final class Supervisor {
         control = nil
         publisher = nil
         subscriber = nil
-        forwarder?.stop()
+        forwarder?.stopAndWait()
         forwarder = nil
-        for endpoint in [configuration.busPub, configuration.busSub, configuration.control] where endpoint.hasPrefix("ipc://") {
+        for endpoint in [configuration.busPub, configuration.busSub, configuration.control]
+        where endpoint.hasPrefix("ipc://") {
             unlink(String(endpoint.dropFirst(6)))
         }
         if signalFD >= 0 { close(signalFD) }
@@ -168,18 +208,23 @@ public final class Supervisor {
         }
         for query in pendingQueries { deadline = min(deadline, query.deadline) }
         let timeout = max(0, Int(((deadline - now) * 1000).rounded(.up)))
-        var items: [LinkPoll.Item] = [.fd(signalFD), .socket(control), .socket(subscriber)]
+        var items: [NodeBus.Item] = [.fd(signalFD), .socket(control), .socket(subscriber)]
         var outputs: [Int] = []
         for (position, replica) in replicas.enumerated() {
-            if let child = replica.child {
+            if let child = replica.child, !replica.outputClosed {
                 items.append(.fd(child.outputFD))
                 outputs.append(position)
             }
         }
-        let ready = try LinkPoll.wait(items, timeoutMs: timeout)
+        let ready = try NodeBus.wait(items, timeoutMs: timeout)
         if ready[0] { handleSignals() }
         for (offset, position) in outputs.enumerated() where ready[3 + offset] && position < replicas.count {
-            if let fd = replicas[position].child?.outputFD { _ = replicas[position].pump?.drain(fd) }
+            // At end of file the descriptor is closed and no longer polled: a child that closes its output while it
+            // keeps running must not make every poll return at once.
+            if let fd = replicas[position].child?.outputFD, replicas[position].pump?.drain(fd) == false {
+                close(fd)
+                replicas[position].outputClosed = true
+            }
         }
         reapChildren()
         if ready[1] { handleControl(control) }

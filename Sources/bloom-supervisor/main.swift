@@ -5,9 +5,20 @@ import Logging
 
 // First, before any thread exists: see Supervisor.blockSignals.
 let signalFD = Supervisor.blockSignals()
+// A closed stderr (a pipe whose reader went away) must not kill the node: writes fail with EPIPE instead.
+signal(SIGPIPE, SIG_IGN)
 guard signalFD >= 0 else {
     FileHandle.standardError.write(Data("bloom-supervisor: cannot create a signalfd\n".utf8))
     exit(ExitCode.failure)
+}
+if CommandLineFlags.wantsHelp(CommandLine.arguments) {
+    print(
+        CommandLineFlags.help(
+            program: "bloom-supervisor",
+            summary: "Starts every BloomCoin service, restarts them when they fail, stops them in order on SIGTERM."
+        )
+    )
+    exit(ExitCode.success)
 }
 let configuration: NodeConfiguration
 do {
@@ -23,7 +34,8 @@ LogBootstrap.bootstrap(service: "bloom-supervisor", replica: 0, level: configura
 let logger = Logger(label: "bloom-supervisor")
 let catalog: ServiceCatalog
 do {
-    catalog = try configuration.servicesDirectory.map { try ServiceCatalog.load(directory: $0) } ?? ServiceCatalog.builtin()
+    catalog =
+        try configuration.servicesDirectory.map { try ServiceCatalog.load(directory: $0) } ?? ServiceCatalog.builtin()
 } catch {
     FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))
     exit(ExitCode.failure)

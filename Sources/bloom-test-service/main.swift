@@ -7,10 +7,18 @@ import ServiceLifecycle
 //   BLOOM_TEST_EXIT_AFTER_MS=N   exit after N ms (with BLOOM_TEST_EXIT_CODE, default 1)
 //   BLOOM_TEST_HANG_AFTER_MS=N   stop heartbeating after N ms, but keep running
 //   BLOOM_TEST_IGNORE_SIGTERM=1  ignore SIGTERM (the supervisor must SIGKILL it)
+//   BLOOM_TEST_CLOSE_OUTPUT=1    close stdout and stderr at start (end of file for the supervisor)
 //   BLOOM_TEST_STOP_LOG=PATH     append "<name> <replica> <pid>" to PATH when stopping gracefully
 // It answers the queries `peers` (one fake peer per replica), `chain` and `coherence`.
 let environment = ProcessInfo.processInfo.environment
 let name = environment["BLOOM_SERVICE_NAME"] ?? "bloom-test-service"
+if environment["BLOOM_TEST_CLOSE_OUTPUT"] == "1" {
+    // Like a daemon that redirects its output: the supervisor sees end of file while the process runs on.
+    let devNull = open("/dev/null", O_WRONLY)
+    dup2(devNull, 1)
+    dup2(devNull, 2)
+    close(devNull)
+}
 if environment["BLOOM_TEST_IGNORE_SIGTERM"] == "1" {
     signal(SIGTERM, SIG_IGN)
 }
@@ -52,11 +60,29 @@ await ServiceRunner.main(service: name) { context in
     context.link.onQuery { query in
         switch query.cmd {
         case "peers":
-            return .success(.object(["peers": .array([.object(["id": .string("fake-\(replica)"), "address": .string("127.0.0.1:\(port)"), "direction": .string("out")])])]))
+            return .success(
+                .object([
+                    "peers": .array([
+                        .object([
+                            "id": .string("fake-\(replica)"), "address": .string("127.0.0.1:\(port)"),
+                            "direction": .string("out"),
+                        ])
+                    ])
+                ])
+            )
         case "chain":
-            return .success(.object(["height": .number(0), "tip": .string(String(repeating: "0", count: 64)), "syncing": .bool(false)]))
+            return .success(
+                .object([
+                    "height": .number(0), "tip": .string(String(repeating: "0", count: 64)), "syncing": .bool(false),
+                ])
+            )
         case "coherence":
-            return .success(.object(["local": .object(["r": .number(0.5), "psi": .number(1)]), "peers": .array([]), "mining": .bool(false)]))
+            return .success(
+                .object([
+                    "local": .object(["r": .number(0.5), "psi": .number(1)]), "peers": .array([]),
+                    "mining": .bool(false),
+                ])
+            )
         default:
             return .failure(QueryFailure("\(query.cmd) is not supported by the test service"))
         }

@@ -80,7 +80,11 @@ import Testing
         ([], ["BLOOM_MINE": "maybe"], "environment BLOOM_MINE: mine:"),
         (["--config", "/nonexistent/bloom.toml"], [:], "config: no file"),
     ])
-    func load_whenValueIsBad_errorNamesSourceAndField(arguments: [String], environment: [String: String], fragment: String) {
+    func load_whenValueIsBad_errorNamesSourceAndField(
+        arguments: [String],
+        environment: [String: String],
+        fragment: String
+    ) {
         #expect {
             try NodeConfiguration.load(arguments: arguments, environment: environment.merging(["HOME": "/tmp"]) { $1 })
         } throws: { error in

@@ -75,7 +75,10 @@ import Testing
         var policy = RestartPolicy()
         policy.mode = .onFailure
         var onFailure = RestartTracker(policy: policy)
-        #expect(onFailure.decide(exit: .exited(0), readySince: nil, now: 0) == .stay(reason: "exited cleanly (policy on-failure)"))
+        #expect(
+            onFailure.decide(exit: .exited(0), readySince: nil, now: 0)
+                == .stay(reason: "exited cleanly (policy on-failure)")
+        )
         #expect(onFailure.decide(exit: .signaled(11), readySince: nil, now: 1) == .restart(after: 0.1))
         policy.mode = .never
         var never = RestartTracker(policy: policy)

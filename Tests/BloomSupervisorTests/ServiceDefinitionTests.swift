@@ -9,7 +9,8 @@ import Testing
 
     @Test func builtinDefinitions_equalTheFilesInServicesDirectory() throws {
         let directory = Self.repository + "/Services"
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".toml") }
+            .sorted()
         #expect(names == BuiltinServices.files.map(\.name).sorted())
         for file in BuiltinServices.files {
             let onDisk = try String(contentsOfFile: directory + "/" + file.name, encoding: .utf8)
@@ -55,7 +56,11 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for file in ["a.toml", "b.toml"] {
-            try "[service]\nname = \"bloom-net\"\n".write(toFile: "\(directory)/\(file)", atomically: true, encoding: .utf8)
+            try "[service]\nname = \"bloom-net\"\n".write(
+                toFile: "\(directory)/\(file)",
+                atomically: true,
+                encoding: .utf8
+            )
         }
         #expect(throws: ServiceDefinitionError.self) { try ServiceCatalog.load(directory: directory) }
     }

@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+
+@Suite struct DeployTests {
+    static let unit = ServiceDefinitionTests.repository + "/Deploy/bloom-supervisor.service"
+
+    @Test func systemdUnit_hasTheHardeningAndRestartPolicy() throws {
+        let text = try String(contentsOfFile: Self.unit, encoding: .utf8)
+        for line in [
+            "User=bloom", "ProtectSystem=strict", "NoNewPrivileges=yes", "ReadWritePaths=/var/lib/bloomcoin",
+            "Restart=on-failure", "RestartPreventExitStatus=78", "KillSignal=SIGTERM",
+        ] {
+            #expect(text.split(separator: "\n").contains(Substring(line)), "missing \(line)")
+        }
+    }
+
+    /// `systemd-analyze verify` checks the unit's syntax and that ExecStart names an executable, so the check runs
+    /// on a copy whose ExecStart points at the bloom-supervisor just built.
+    @Test func systemdUnit_passesSystemdAnalyzeVerify() throws {
+        guard
+            let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
+            print("SKIPPED: systemd-analyze is not installed; the unit file was not verified")
+            return
+        }
+        let directory = "/tmp/bloom-unit-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = try String(contentsOfFile: Self.unit, encoding: .utf8)
+            .replacingOccurrences(of: "/usr/local/bin/bloom-supervisor", with: TestNode.binaries + "/bloom-supervisor")
+        try text.write(toFile: directory + "/bloom-supervisor.service", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: analyze)
+        process.arguments = ["verify", directory + "/bloom-supervisor.service"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+    }
+
+    @Test func containerfile_buildsWithSwiftInstallsLibzmqAndRunsTheSupervisor() throws {
+        let text = try String(
+            contentsOfFile: ServiceDefinitionTests.repository + "/Deploy/Containerfile",
+            encoding: .utf8
+        )
+        #expect(text.contains("FROM docker.io/library/swift:"))
+        #expect(text.contains("libzmq3-dev") && text.contains("libzmq5"))
+        #expect(text.contains("swift build -c release"))
+        #expect(text.contains("ENTRYPOINT [\"/usr/local/bin/bloom-supervisor\""))
+    }
+}

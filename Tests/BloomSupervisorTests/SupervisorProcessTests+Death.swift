@@ -1,0 +1,70 @@
+import BloomCLI
+import BloomServiceKit
+import Foundation
+import Testing
+
+extension SupervisorProcessTests {
+    @Test func killedSupervisor_itsChildrenNoticeAndExit() throws {
+        let node = try TestNode()
+        defer { node.shutdown() }
+        try node.start()
+        let status = try node.waitAllReady()
+        let pids = status.values.compactMap { $0["pid"]?.numberValue.map { Int32($0) } }
+        let process = try #require(node.process)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let deadline = Date().addingTimeInterval(10)
+        while pids.contains(where: TestNode.alive) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(pids.filter(TestNode.alive).isEmpty, "children left running after the supervisor was killed")
+    }
+
+    @Test func cli_whenTheNodeHoldsTheLockButDoesNotAnswer_exitsOneSayingSo() throws {
+        let node = try TestNode()
+        defer { node.shutdown() }
+        try node.start()
+        try node.waitAllReady()
+        let process = try #require(node.process)
+        kill(process.processIdentifier, SIGSTOP)
+        defer { kill(process.processIdentifier, SIGCONT) }
+        let configuration = try NodeConfiguration.load(arguments: ["--data-dir", node.dataDirectory], environment: [:])
+        #expect(
+            throws: CLIError.notAnswering(
+                dataDirectory: node.dataDirectory,
+                pid: process.processIdentifier,
+                seconds: 0.3
+            )
+        ) {
+            try ControlClient(configuration: configuration, timeout: 0.3).request("status")
+        }
+        #expect(Bloom.execute(["--data-dir", node.dataDirectory, "status", "--timeout", "0.3"]) == 1)
+    }
+}
+
+extension SupervisorProcessTests {
+    @Test func serviceNotBuilt_othersStartAndQuestionsForItSaySoPlainly() throws {
+        let missing = TestNode.Service(name: "bloom-sync", stopOrder: 2)
+        let node = try TestNode(services: Array(TestNode.standard().prefix(2)))
+        defer { node.shutdown() }
+        // No command: the supervisor looks for bloom-sync beside itself, where the tests build none.
+        let text = "[service]\nname = \"\(missing.name)\"\nstop_order = 2\n"
+        try text.write(toFile: node.servicesDirectory + "/bloom-sync.toml", atomically: true, encoding: .utf8)
+        guard !FileManager.default.fileExists(atPath: TestNode.binaries + "/bloom-sync") else {
+            print("SKIPPED: a real bloom-sync is built beside bloom-supervisor")
+            return
+        }
+        try node.start()
+        let status = try node.waitFor("net and gossip ready") { status in
+            status["bloom-net/0"]?["state"] == .string("ready")
+                && status["bloom-gossip/0"]?["state"] == .string("ready")
+        }
+        #expect(status["bloom-sync/0"]?["state"] == .string("failed"))
+        #expect(status["bloom-sync/0"]?["failure"]?.stringValue?.contains("not built") == true)
+        #expect(
+            throws: CLIError.commandFailed(
+                "bloom-sync is not available (not built: no executable at \(TestNode.binaries)/bloom-sync)"
+            )
+        ) {
+            try node.request("chain")
+        }
+    }
+}
