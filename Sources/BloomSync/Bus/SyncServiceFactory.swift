@@ -44,7 +44,7 @@ public enum SyncServiceFactory {
             bus: bus,
             owner: ChainOwner(core: SyncCore(engine: engine, rewardAddress: reward)),
             logger: context.logger,
-            onTip: { tip in link.setTip(Heartbeat.Tip(height: Int(tip.height), hash: tip.hash.hex)) },
+            onTip: { tip in link.setTip(BloomBus.ChainTip(height: tip.height, hash: tip.hash)) },
             clock: { (MonotonicClock.now(), UInt32(clamping: Int(Date().timeIntervalSince1970))) }
         )
     }
