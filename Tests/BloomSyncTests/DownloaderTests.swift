@@ -89,3 +89,35 @@ import Testing
         #expect(outcome == .notConnected)
     }
 }
+
+@Suite struct DownloaderBufferTests {
+    @Test func schedule_whenWaitingBodiesPassTheByteBound_requestsOnlyTheHeightsJustAboveTheGap() throws {
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 40)
+        var configuration = Downloader.Configuration()
+        configuration.perPeerInFlight = 4
+        configuration.maxBufferedBytes = 1
+        let tip = DownloaderTests.genesisTip
+        let peer = DownloaderTests.first
+        var downloader = Downloader(tip: tip, configuration: configuration)
+        downloader.peerConnected(peer, now: 0)
+        _ = downloader.schedule(tip: tip, now: 0)
+        _ = try downloader.headersReceived(
+            blocks.map { $0.header.encoded() },
+            from: peer.id,
+            isKnown: { $0 == SyncFixture.genesis.hash ? 0 : nil }
+        )
+        let first = downloader.schedule(tip: tip, now: 1)
+        #expect(first == [.send(peer.id, .getBlockData(blocks[0..<4].map(\.hash)))])
+
+        // Heights 2…4 arrive, height 1 does not: they wait, over the byte bound.
+        for block in blocks[1..<4] {
+            let taken = downloader.blockReceived(block.hash, bytes: block.serialized(), from: peer.id)
+            #expect(taken)
+        }
+        let next = downloader.schedule(tip: tip, now: 2)
+
+        // Only height 5 (within one batch of the gap at height 1) is asked for, not 5…7.
+        #expect(next == [.send(peer.id, .getBlockData([blocks[4].hash]))])
+        #expect(downloader.takeReady() == nil)
+    }
+}

@@ -30,6 +30,9 @@ public struct Downloader: Sendable {
         public var requestTimeout = 15.0
         /// Seconds a stalled peer is left out of the schedule.
         public var stallPause = 60.0
+        /// Bytes of downloaded bodies that may wait for their parents. Past it, only the heights just above the
+        /// lowest missing one are requested, so a window of large blocks cannot pin a gigabyte.
+        public var maxBufferedBytes = 64 << 20
 
         /// The defaults above.
         public init() {}
@@ -63,6 +66,8 @@ public struct Downloader: Sendable {
     private var floor: UInt32
     /// Downloaded bodies waiting for the tip to reach them, with their sender.
     private var received: [Hash256: (bytes: [UInt8], from: PeerID)] = [:]
+    /// Σ of the sizes in `received`.
+    private var receivedBytes = 0
     /// Which peer a body in flight was asked from.
     private var assignment: [Hash256: PeerID] = [:]
 
@@ -118,6 +123,7 @@ public struct Downloader: Sendable {
 
     private mutating func rebase(to tip: BloomChain.ChainTip) {
         planned = planned.filter { $0.key > tip.height }
+        dropUnplannedBodies()
         if planned.isEmpty {
             headerTip = tip
             floor = tip.height + 1
@@ -175,7 +181,10 @@ public struct Downloader: Sendable {
         let top = min(headerTip.height, tip.height + configuration.window)
         raiseFloor()
         guard top >= floor else { return [] }
+        let buffered = receivedBytes >= configuration.maxBufferedBytes
         for height in floor...top {
+            // The lowest heights are always fetched: they are what lets the buffer drain.
+            if buffered && height > floor + UInt32(configuration.perPeerInFlight) { break }
             guard let hash = planned[height], assignment[hash] == nil, received[hash] == nil else { continue }
             guard let id = pickPeer(for: height, pending: batches, now: now) else { continue }
             batches[id, default: []].append(hash)
@@ -290,6 +299,7 @@ public struct Downloader: Sendable {
             }
             // Another branch from `start - 1` replaces whatever was planned above it.
             planned = planned.filter { $0.key < start }
+            dropUnplannedBodies()
         }
         peers[id]?.backtrack = 0
         var added = 0
@@ -321,6 +331,7 @@ public struct Downloader: Sendable {
         guard let assigned = assignment.removeValue(forKey: hash) else { return false }
         peers[assigned]?.inFlight[hash] = nil
         received[hash] = (bytes, id)
+        receivedBytes += bytes.count
         return true
     }
 
@@ -342,9 +353,19 @@ public struct Downloader: Sendable {
     public mutating func takeReady() -> (bytes: [UInt8], from: PeerID)? {
         raiseFloor()
         guard let hash = planned[floor], let body = received.removeValue(forKey: hash) else { return nil }
+        receivedBytes -= body.bytes.count
         planned[floor] = nil
         floor += 1
         return body
+    }
+
+    /// Forgets downloaded bodies that no plan needs any more (a replaced branch).
+    private mutating func dropUnplannedBodies() {
+        let needed = Set(planned.values)
+        for (hash, body) in received where !needed.contains(hash) {
+            received[hash] = nil
+            receivedBytes -= body.bytes.count
+        }
     }
 
     /// Moves the floor past heights with nothing planned.
@@ -359,6 +380,7 @@ public struct Downloader: Sendable {
         peers[id]?.info.height = tip.height
         planned = [:]
         received = [:]
+        receivedBytes = 0
         for peer in peers.keys { peers[peer]?.inFlight = [:] }
         assignment = [:]
         headerTip = tip
@@ -368,7 +390,7 @@ public struct Downloader: Sendable {
     /// Block `hash` at `height` is stored (downloaded, relayed or sealed): it no longer needs fetching.
     public mutating func forget(_ hash: Hash256, height: UInt32) {
         if let assigned = assignment.removeValue(forKey: hash) { peers[assigned]?.inFlight[hash] = nil }
-        received[hash] = nil
+        if let body = received.removeValue(forKey: hash) { receivedBytes -= body.bytes.count }
         if planned[height] == hash { planned[height] = nil }
     }
 }

@@ -199,7 +199,9 @@ public final class SyncCore {
             }
         case .rejectOrOrphan:
             // §2.5 item 6: ask the sender for the missing parent.
-            if let sender, let parent = verdict.missingParent, !(try engine.contains(parent)) {
+            if let sender, let parent = verdict.missingParent, !engine.hasOrphan(parent),
+                !(try engine.contains(parent))
+            {
                 actions.append(.send(sender, .getData(.hash(parent))))
             }
         case .ignore:
