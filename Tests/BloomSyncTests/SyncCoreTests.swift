@@ -270,3 +270,27 @@ import Testing
         #expect(relayed.last == chain.last?.hash)
     }
 }
+
+@Suite struct SyncCoreExpectTests {
+    @Test func expect_fromAnAnnouncerWeThoughtLevel_asksItForHeadersAboveOurTip_andAReferencePeerIsNotAsked() throws {
+        let core = try SyncCoreTests.makeCore()
+        let bulk = SyncPeer(id: PeerID(rawValue: 1), height: 0, services: .node)
+        let reference = SyncPeer(id: PeerID(rawValue: 2), height: 0, services: [])
+        _ = try core.handle([.peerConnected(bulk), .peerConnected(reference)], now: 0, wallClock: SyncFixture.now)
+        let certificate = SyncFixture.address(0xCE)
+
+        let fromBulk = try core.handle(
+            [.expect(GossipExpect(announcer: bulk.id, certificateHash: certificate))],
+            now: 1,
+            wallClock: SyncFixture.now
+        )
+        let fromReference = try core.handle(
+            [.expect(GossipExpect(announcer: reference.id, certificateHash: certificate))],
+            now: 2,
+            wallClock: SyncFixture.now
+        )
+
+        #expect(fromBulk == [.send(bulk.id, .getHeaders(HeightRange(startHeight: 1, count: 1)))])
+        #expect(fromReference.isEmpty)
+    }
+}
