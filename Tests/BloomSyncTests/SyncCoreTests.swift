@@ -153,6 +153,7 @@ import Testing
             ]
         )
         #expect(actions.contains(.publishTip(core.tip)))
+        #expect(actions.contains(.broadcast(.block(bytes), except: nil)))
         #expect(!core.mempool.contains(tx.txid))
         // An independent engine (the reference rules as written in BloomChain) accepts the same bytes.
         let checker = try ChainEngine(store: InMemoryChainStore(), genesis: SyncFixture.genesis)

@@ -188,7 +188,14 @@ public final class SyncCore {
             downloader.forget(hash, height: entry.height)
             var body = bytes
             if body == nil { body = try engine.blockBytes(hash) }
-            if let body { actions += relay(body, hash: hash, height: entry.height, except: sender, now: now) }
+            if let body, sender == nil {
+                // Sealed here: announced to every peer (DESIGN.md, `gossip.sealed`); bloom-net skips the peers a
+                // large block cannot be framed for.
+                server.noteOfferedToAll(hash, except: nil, now: now)
+                actions.append(.broadcast(.block(body), except: nil))
+            } else if let body {
+                actions += relay(body, hash: hash, height: entry.height, except: sender, now: now)
+            }
             progress.connected(verdict.effects.connected.count)
             try updateMempool(after: verdict.effects)
         case .reject:
