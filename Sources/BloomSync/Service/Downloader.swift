@@ -256,6 +256,8 @@ public struct Downloader: Sendable {
         for (previous, next) in zip(headers, headers.dropFirst()) {
             guard next.prevHash == previous.hash else { return invalidList(id, "headers do not link") }
             guard next.timestamp > previous.timestamp else { return invalidList(id, "timestamps not increasing") }
+            // No retarget in protocol version 1 (spec §4.5): the bits never change along a chain.
+            guard next.difficulty == previous.difficulty else { return invalidList(id, "difficulty changes") }
         }
         return try plan(
             headers.map(\.hash),
