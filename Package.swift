@@ -20,6 +20,8 @@ let package = Package(
         .executable(name: "bloom-gossip", targets: ["bloom-gossip"]),
         .library(name: "BloomNet", targets: ["BloomNet"]),
         .executable(name: "bloom-net", targets: ["bloom-net"]),
+        .library(name: "BloomSync", targets: ["BloomSync"]),
+        .executable(name: "bloom-sync", targets: ["bloom-sync"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -27,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // libzmq's C API (Debian: libzmq3-dev). Only BloomBus imports it.
@@ -94,7 +97,7 @@ let package = Package(
             name: "bloom-bench",
             dependencies: [
                 "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomServiceKit", "BloomCLI",
-                "BloomGossip", "BloomNet",
+                "BloomGossip", "BloomNet", "BloomSync",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -178,6 +181,25 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        // The chain store on SQLite, the mempool and the sync state machines.
+        .target(
+            name: "BloomSync",
+            dependencies: [
+                "BloomCore",
+                "BloomChain",
+                "BloomWire",
+                "BloomBus",
+                "BloomServiceKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "bloom-sync", dependencies: ["BloomSync", "BloomServiceKit"]),
+        .testTarget(
+            name: "BloomSyncTests",
+            dependencies: ["BloomSync", "BloomChain", "BloomCore", "BloomWire", "BloomBus", "BloomServiceKit"]
         ),
     ]
 )

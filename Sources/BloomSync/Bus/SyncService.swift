@@ -1,0 +1,132 @@
+import BloomBus
+import BloomChain
+import BloomCore
+import BloomServiceKit
+import Logging
+import ServiceLifecycle
+
+/// bloom-sync on the bus: subscribes to its topics, turns each received batch into one ``SyncCore`` call (one
+/// store transaction) on the chain's own queue, and publishes the resulting actions; ticks drive timeouts and
+/// progress. On graceful shutdown (SIGTERM) it stops taking messages, lets the transaction in progress finish,
+/// closes the store and returns.
+public struct SyncService<B: Bus>: Service {
+    /// Cadences.
+    public struct Configuration: Sendable {
+        /// Time between ticks (timeouts, stalls, new requests).
+        public var tickInterval: Duration = .milliseconds(500)
+        /// Time between two progress lines in the log while syncing.
+        public var progressLogInterval = 10.0
+
+        /// The defaults above.
+        public init() {}
+    }
+
+    let bus: B
+    let owner: ChainOwner
+    let configuration: Configuration
+    let logger: Logger
+    /// Called with every new tip (and the tip at start), for the heartbeat.
+    let onTip: @Sendable (BloomChain.ChainTip) -> Void
+    /// Monotonic seconds and Unix seconds.
+    let clock: @Sendable () -> (monotonic: Double, wall: UInt32)
+
+    /// A service over `bus`, with the chain behind `owner`; `onTip` feeds the heartbeat, `clock` gives
+    /// monotonic and Unix seconds (injected so tests control time).
+    public init(
+        bus: B,
+        owner: ChainOwner,
+        configuration: Configuration = Configuration(),
+        logger: Logger,
+        onTip: @escaping @Sendable (BloomChain.ChainTip) -> Void,
+        clock: @escaping @Sendable () -> (monotonic: Double, wall: UInt32)
+    ) {
+        self.bus = bus
+        self.owner = owner
+        self.configuration = configuration
+        self.logger = logger
+        self.onTip = onTip
+        self.clock = clock
+    }
+
+    /// Runs until graceful shutdown; throws when the store fails (the supervisor then restarts the service).
+    public func run() async throws {
+        for topic in SyncBusTranslation.subscriptions { bus.subscribe(topic) }
+        let tip = try await owner.perform { $0.tip }
+        onTip(tip)
+        SyncBusTranslation.publish(.publishTip(tip), on: bus)
+        logger.info("chain open", metadata: ["bloom.height": "\(tip.height)", "bloom.tip": "\(tip.hash.hex)"])
+
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { try await tickLoop() }
+            try await receiveLoop()
+            group.cancelAll()
+        }
+        try await owner.perform { try $0.engine.store.close() }
+        logger.info("chain closed")
+    }
+
+    /// Takes every message already received as one batch, so that during IBD many blocks share one transaction.
+    /// Ends when graceful shutdown cancels it (the stream then returns nil).
+    private func receiveLoop() async throws {
+        try await cancelWhenGracefulShutdown {
+            var iterator = bus.messages.makeAsyncIterator()
+            while let batch = await iterator.nextBatch() {
+                let events = batch.compactMap(SyncBusTranslation.event(from:))
+                guard !events.isEmpty else { continue }
+                try await handle(events)
+            }
+        }
+    }
+
+    private func tickLoop() async throws {
+        var lastLog = clock().monotonic
+        while true {
+            // Cancelled when the receive loop ends (graceful shutdown): a normal end, not an error.
+            guard (try? await Task.sleep(for: configuration.tickInterval)) != nil, !Task.isCancelled else { return }
+            try await handle([.tick])
+            let now = clock().monotonic
+            if now - lastLog >= configuration.progressLogInterval {
+                lastLog = now
+                await logProgress()
+            }
+        }
+    }
+
+    /// One core call, its actions published after the store committed.
+    func handle(_ events: [SyncEvent]) async throws {
+        let (monotonic, wall) = clock()
+        let actions = try await owner.perform { try $0.handle(events, now: monotonic, wallClock: wall) }
+        publish(actions)
+    }
+
+    private func publish(_ actions: [SyncAction]) {
+        for action in actions {
+            if case .publishTip(let tip) = action { onTip(tip) }
+            SyncBusTranslation.publish(action, on: bus)
+        }
+    }
+
+    private func logProgress() async {
+        guard let progress = try? await owner.perform({ $0.progress }), progress.isSyncing else { return }
+        logger.info(
+            "sync progress",
+            metadata: [
+                "bloom.height": "\(progress.height)",
+                "bloom.target": "\(progress.target)",
+                "bloom.blocks_per_s": "\(Int(progress.blocksPerSecond))",
+                "bloom.eta_s": "\(progress.etaSeconds.map { Int($0) } ?? -1)",
+            ]
+        )
+    }
+
+    /// Answers a CLI question (`svc.query.bloom-sync`), publishing what the answer caused (a relayed TX).
+    public func answer(_ cmd: String, args: JSONValue) async -> Result<JSONValue, QueryFailure> {
+        do {
+            let answer = try await owner.perform { try SyncQueries.answer(cmd, args: args, core: $0) }
+            publish(answer.actions)
+            return answer.result
+        } catch {
+            return .failure(QueryFailure("bloom-sync: \(error)"))
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import BloomBus
+import BloomWire
+
+/// What the sync logic reacts to: bus messages, decoded, and the clock.
+public enum SyncEvent: Sendable, Hashable {
+    /// `p2p.peer` connected.
+    case peerConnected(SyncPeer)
+    /// `p2p.peer` gone.
+    case peerGone(PeerID)
+    /// `p2p.flow`: bloom-net reports a peer's send queue open (true) or full (false).
+    case flow(PeerID, open: Bool)
+    /// `p2p.in.<type>`: a decoded message from a peer.
+    case message(PeerID, PeerMessage)
+    /// `gossip.sealed`: build a block on the tip.
+    case sealed(GossipSealed)
+    /// `gossip.expect`: a peer announced a valid bloom; fetch its block.
+    case expect(GossipExpect)
+    /// The periodic tick: timeouts, stalls, new requests, progress.
+    case tick
+}

@@ -1,0 +1,123 @@
+import BloomBus
+import BloomChain
+import BloomCore
+import BloomSync
+import BloomWire
+import Testing
+
+@Suite struct DownloaderTests {
+    static let genesisTip = BloomChain.ChainTip(hash: SyncFixture.genesis.hash, height: 0)
+    static let first = SyncPeer(id: PeerID(rawValue: 1), height: 40, services: .node)
+    static let second = SyncPeer(id: PeerID(rawValue: 2), height: 40, services: .node)
+
+    /// A downloader with both peers and the headers of `blocks` planned through the first peer.
+    private func planned(_ blocks: [Block]) throws -> Downloader {
+        var downloader = Downloader(tip: Self.genesisTip)
+        downloader.peerConnected(Self.first, now: 0)
+        downloader.peerConnected(Self.second, now: 0)
+        let actions = downloader.schedule(tip: Self.genesisTip, now: 0)
+        guard case .send(let asked, .getHeaders)? = actions.first else {
+            Issue.record("expected a GETHEADERS, got \(actions)")
+            return downloader
+        }
+        let outcome = try downloader.headersReceived(
+            blocks.map { $0.header.encoded() },
+            from: asked,
+            isKnown: { $0 == SyncFixture.genesis.hash ? 0 : nil }
+        )
+        #expect(outcome == .planned(blocks.count))
+        return downloader
+    }
+
+    private func requested(_ actions: [SyncAction]) -> [PeerID: [Hash256]] {
+        var result: [PeerID: [Hash256]] = [:]
+        for case .send(let peer, .getBlockData(let hashes)) in actions { result[peer, default: []] += hashes }
+        return result
+    }
+
+    @Test func schedule_spreadsBodiesOverBothPeers_andNotFoundMovesThemToTheOther() throws {
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 40)
+        var downloader = try planned(blocks)
+
+        let first = requested(downloader.schedule(tip: Self.genesisTip, now: 1))
+        let total = first.values.map(\.count).reduce(0, +)
+        #expect(total == 40)
+        #expect(first.count == 2)
+
+        // The first peer does not have its share after all.
+        let share = first[Self.first.id] ?? []
+        downloader.notFound(share, from: Self.first.id)
+        let again = requested(downloader.schedule(tip: Self.genesisTip, now: 2))
+        #expect(!share.isEmpty)
+        #expect(Set(again[Self.second.id] ?? []) == Set(share))
+        #expect(again[Self.first.id] == nil)
+    }
+
+    @Test func schedule_whenAPeerStaysSilentPastTheTimeout_reassignsItsBlocks() throws {
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 40)
+        var downloader = try planned(blocks)
+        let first = requested(downloader.schedule(tip: Self.genesisTip, now: 1))
+        // The second peer delivers everything; the first never answers.
+        for hash in first[Self.second.id] ?? [] {
+            let bytes = blocks.first { $0.hash == hash }?.serialized() ?? []
+            let taken = downloader.blockReceived(hash, bytes: bytes, from: Self.second.id)
+            #expect(taken)
+        }
+
+        let beforeTimeout = requested(downloader.schedule(tip: Self.genesisTip, now: 10))
+        let afterTimeout = requested(downloader.schedule(tip: Self.genesisTip, now: 1 + 16))
+
+        #expect(beforeTimeout.isEmpty)
+        #expect(Set(afterTimeout[Self.second.id] ?? []) == Set(first[Self.first.id] ?? []))
+    }
+
+    @Test func headersReceived_whenTheyDoNotLink_isInvalid_andWhenTheyForkUnknown_backtracks() throws {
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 5)
+        var downloader = Downloader(tip: Self.genesisTip)
+        downloader.peerConnected(Self.first, now: 0)
+        _ = downloader.schedule(tip: Self.genesisTip, now: 0)
+        let shuffled = [blocks[0], blocks[2], blocks[1]].map { $0.header.encoded() }
+        #expect(
+            try downloader.headersReceived(shuffled, from: Self.first.id, isKnown: { _ in nil })
+                == .invalid("headers do not link")
+        )
+
+        downloader.peerConnected(Self.second, now: 0)
+        _ = downloader.schedule(tip: Self.genesisTip, now: 1)
+        let unknownParent = Array(blocks[1...]).map { $0.header.encoded() }
+        let outcome = try downloader.headersReceived(unknownParent, from: Self.second.id, isKnown: { _ in nil })
+        #expect(outcome == .notConnected)
+    }
+}
+
+@Suite struct DownloaderBufferTests {
+    @Test func schedule_whenWaitingBodiesPassTheByteBound_requestsOnlyTheHeightsJustAboveTheGap() throws {
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 40)
+        var configuration = Downloader.Configuration()
+        configuration.perPeerInFlight = 4
+        configuration.maxBufferedBytes = 1
+        let tip = DownloaderTests.genesisTip
+        let peer = DownloaderTests.first
+        var downloader = Downloader(tip: tip, configuration: configuration)
+        downloader.peerConnected(peer, now: 0)
+        _ = downloader.schedule(tip: tip, now: 0)
+        _ = try downloader.headersReceived(
+            blocks.map { $0.header.encoded() },
+            from: peer.id,
+            isKnown: { $0 == SyncFixture.genesis.hash ? 0 : nil }
+        )
+        let first = downloader.schedule(tip: tip, now: 1)
+        #expect(first == [.send(peer.id, .getBlockData(blocks[0..<4].map(\.hash)))])
+
+        // Heights 2…4 arrive, height 1 does not: they wait, over the byte bound.
+        for block in blocks[1..<4] {
+            let taken = downloader.blockReceived(block.hash, bytes: block.serialized(), from: peer.id)
+            #expect(taken)
+        }
+        let next = downloader.schedule(tip: tip, now: 2)
+
+        // Only height 5 (within one batch of the gap at height 1) is asked for, not 5…7.
+        #expect(next == [.send(peer.id, .getBlockData([blocks[4].hash]))])
+        #expect(downloader.takeReady() == nil)
+    }
+}

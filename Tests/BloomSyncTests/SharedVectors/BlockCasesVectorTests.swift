@@ -1,0 +1,1 @@
+../../BloomVectorTests/BlockCasesVectorTests.swift

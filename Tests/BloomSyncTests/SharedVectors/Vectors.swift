@@ -1,0 +1,1 @@
+../../BloomVectorTests/Support/Vectors.swift
