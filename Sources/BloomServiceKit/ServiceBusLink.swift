@@ -46,6 +46,8 @@ public final class ServiceBusLink: Sendable {
         configuration: NodeConfiguration,
         schedule: HeartbeatSchedule = HeartbeatSchedule(),
         initialState: ServiceState = .starting,
+        supervisorWatch: SupervisorWatch? = nil,
+        onSupervisorLost: @escaping @Sendable () -> Void = {},
         logger: Logger
     ) throws(ZMQError) {
         shared = Mutex(Shared(state: initialState))
@@ -67,8 +69,16 @@ public final class ServiceBusLink: Sendable {
             throw ZMQError(code: .invalid, operation: "subscribe svc.query.\(service)")
         }
         try subscriber.subscribe(topic.frame)
+        if supervisorWatch != nil { try subscriber.subscribe(Topic.serviceHeartbeat.frame) }
         let thread = Thread { [self] in
-            self.run(publisher: publisher, subscriber: subscriber, schedule: schedule, logger: logger)
+            self.run(
+                publisher: publisher,
+                subscriber: subscriber,
+                schedule: schedule,
+                watch: supervisorWatch,
+                onSupervisorLost: onSupervisorLost,
+                logger: logger
+            )
             self.finished.signal()
         }
         thread.name = "bloom-service-link"
@@ -113,10 +123,19 @@ public final class ServiceBusLink: Sendable {
         }
     }
 
-    private func run(publisher: ZMQSocket, subscriber: ZMQSocket, schedule: HeartbeatSchedule, logger: Logger) {
+    private func run(
+        publisher: ZMQSocket,
+        subscriber: ZMQSocket,
+        schedule: HeartbeatSchedule,
+        watch: SupervisorWatch?,
+        onSupervisorLost: @Sendable () -> Void,
+        logger: Logger
+    ) {
         let start = MonotonicClock.now()
         var nextBeat = start
         let pid = getpid()
+        var watch = watch
+        watch?.arm(now: start)
         // A new publisher's first messages are dropped until the forwarder's subscriptions reach it (a round
         // trip after connecting), so a state change is announced at once and repeated shortly after.
         var echoes: [Double] = []
@@ -160,7 +179,15 @@ public final class ServiceBusLink: Sendable {
                 if now >= nextBeat { nextBeat = schedule.next(after: nextBeat, start: start) }
                 if nextBeat < now { nextBeat = now + schedule.slowInterval }
             }
-            let wakeAt = min(nextBeat, echoes.first ?? nextBeat)
+            if watch?.supervisorLost(now: now) == true {
+                logger.critical(
+                    "supervisor silent: stopping",
+                    metadata: [BloomLogKeys.pid: "\(watch?.supervisorPID ?? 0)"]
+                )
+                onSupervisorLost()
+            }
+            // With a watch, wake at least every second to check the supervisor's silence.
+            let wakeAt = min(nextBeat, echoes.first ?? nextBeat, watch == nil ? nextBeat : now + 1)
             let timeout = Int(max(0, (wakeAt - MonotonicClock.now()) * 1000).rounded(.up))
             guard let ready = try? NodeBus.wait([.socket(subscriber), .fd(wake.read)], timeoutMs: timeout) else {
                 continue
@@ -171,11 +198,11 @@ public final class ServiceBusLink: Sendable {
             }
             guard ready[0] else { continue }
             while let frames = try? subscriber.receive(nonBlocking: true) {
-                guard case .query(let query) = ServiceWire.decode(frames) else {
-                    logger.debug("undecodable query dropped")
-                    continue
+                switch ServiceWire.decode(frames) {
+                case .query(let query): dispatch(query)
+                case .heartbeat(let beat): watch?.heard(beat, now: MonotonicClock.now())
+                case .reply, nil: logger.debug("undecodable query dropped")
                 }
-                dispatch(query)
             }
         }
     }

@@ -86,6 +86,9 @@ public enum ServiceRunner {
                 service: service,
                 replica: configuration.replica,
                 configuration: configuration,
+                supervisorWatch: SupervisorWatch.from(environment: environment),
+                // The same path as an operator's SIGTERM: a graceful stop through the ServiceGroup.
+                onSupervisorLost: { kill(getpid(), SIGTERM) },
                 logger: logger
             )
         } catch {

@@ -4,6 +4,21 @@ import Foundation
 import Logging
 
 extension Supervisor {
+    /// Publishes the supervisor's own heartbeat when due.
+    func beatIfDue(now: Double) {
+        guard now >= nextOwnBeat, let publisher else { return }
+        nextOwnBeat = now + Self.ownBeatInterval
+        ownBeatSequence += 1
+        let beat = Heartbeat(
+            service: SupervisorWatch.supervisorName,
+            replica: 0,
+            pid: UInt32(getpid()),
+            bootID: sender.bootID,
+            state: shuttingDown ? .stopping : .ready
+        )
+        _ = try? publisher.send(ServiceWire.frames(beat, sender: sender, sequence: ownBeatSequence), nonBlocking: true)
+    }
+
     /// Heartbeats and query answers from the bus.
     func handleBus(_ socket: ZMQSocket) {
         let now = MonotonicClock.now()
@@ -59,7 +74,13 @@ extension Supervisor {
         let busID = UInt64(querySequence)
         let query = QueryMessage(id: busID, cmd: cmd, args: args)
         do {
-            guard let frames = ServiceWire.frames(query, to: service, sender: sender, sequence: nextQuerySequence(service))
+            guard
+                let frames = ServiceWire.frames(
+                    query,
+                    to: service,
+                    sender: sender,
+                    sequence: nextQuerySequence(service)
+                )
             else {
                 throw ZMQError(code: .invalid, operation: "topic svc.query.\(service)")
             }

@@ -192,6 +192,7 @@ extension Supervisor {
             }
         }
         expireQueries(now: now)
+        beatIfDue(now: now)
         if shuttingDown { advanceShutdown(now: now) }
     }
 

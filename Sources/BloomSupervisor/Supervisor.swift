@@ -20,6 +20,11 @@ public final class Supervisor {
     var pendingQueries: [PendingQuery] = []
     var querySequence = 0
     var querySequences: [String: UInt64] = [:]
+    /// When the supervisor's own next heartbeat is due, and its sequence number.
+    var nextOwnBeat = 0.0
+    var ownBeatSequence: UInt64 = 0
+    /// The supervisor heartbeats every second so that children can notice its silence (`SupervisorWatch`).
+    static let ownBeatInterval = 1.0
     var control: ZMQSocket?
     var publisher: ZMQSocket?
     var subscriber: ZMQSocket?
@@ -207,6 +212,7 @@ public final class Supervisor {
             deadline = min(deadline, replica.deadline)
         }
         for query in pendingQueries { deadline = min(deadline, query.deadline) }
+        deadline = min(deadline, nextOwnBeat)
         let timeout = max(0, Int(((deadline - now) * 1000).rounded(.up)))
         var items: [NodeBus.Item] = [.fd(signalFD), .socket(control), .socket(subscriber)]
         var outputs: [Int] = []

@@ -47,3 +47,46 @@ import Testing
         #expect(ServiceWire.decode(frames) == nil)
     }
 }
+
+@Suite struct SupervisorWatchTests {
+    private func beat(_ service: String, pid: UInt32) -> Heartbeat {
+        Heartbeat(service: service, replica: 0, pid: pid, bootID: 1, state: .ready)
+    }
+
+    @Test func watch_firesOnceAfterSilenceFollowingTheSupervisorsHeartbeat() {
+        var watch = SupervisorWatch(supervisorPID: 100, silence: 2)
+        let before = watch.supervisorLost(now: 50)
+        #expect(!before, "never heard: no verdict")
+        watch.heard(beat("bloom-supervisor", pid: 100), now: 10)
+        let early = watch.supervisorLost(now: 12)
+        #expect(!early)
+        watch.heard(beat("bloom-supervisor", pid: 999), now: 11.5)
+        watch.heard(beat("bloom-net", pid: 100), now: 11.8)
+        let lost = watch.supervisorLost(now: 12.1)
+        #expect(lost, "other senders do not count")
+        let again = watch.supervisorLost(now: 20)
+        #expect(!again, "reported once")
+    }
+
+    @Test func watch_armedAtStart_firesWhenTheSupervisorIsNeverHeard() {
+        var watch = SupervisorWatch(supervisorPID: 100, silence: 2)
+        watch.arm(now: 5)
+        let early = watch.supervisorLost(now: 6)
+        #expect(!early)
+        watch.arm(now: 6.5)
+        let lost = watch.supervisorLost(now: 7.1)
+        #expect(lost, "arming twice does not move the clock")
+    }
+
+    @Test func from_environment_needsTheSupervisorPidAndReadsTheSilence() {
+        #expect(SupervisorWatch.from(environment: [:]) == nil)
+        let watch = SupervisorWatch.from(environment: [
+            "BLOOM_SUPERVISOR_PID": "42", "BLOOM_SUPERVISOR_SILENCE_S": "0.5",
+        ])
+        #expect(watch?.supervisorPID == 42 && watch?.silence == 0.5)
+        #expect(
+            SupervisorWatch.from(environment: ["BLOOM_SUPERVISOR_PID": "42", "BLOOM_SUPERVISOR_SILENCE_S": "-1"])?
+                .silence == 10
+        )
+    }
+}

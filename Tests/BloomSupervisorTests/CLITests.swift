@@ -8,13 +8,15 @@ import Testing
         let result = JSONValue.object([
             "services": .array([
                 .object([
-                    "name": .string("bloom-net"), "replica": .number(0), "pid": .number(4242), "state": .string("ready"),
+                    "name": .string("bloom-net"), "replica": .number(0), "pid": .number(4242),
+                    "state": .string("ready"),
                     "restarts": .number(0), "uptime_s": .number(12.5), "last_exit": .null,
                 ]),
                 .object([
                     "name": .string("bloom-sync"), "replica": .number(0), "pid": .null, "state": .string("failed"),
                     "restarts": .number(5), "uptime_s": .null, "failure": .string("more than 5 restarts within 60 s"),
-                    "last_exit": .object(["code": .number(1), "signal": .null, "reason": .string("exited with code 1")]),
+                    "last_exit": .object(["code": .number(1), "signal": .null, "reason": .string("exited with code 1")]
+                    ),
                 ]),
             ])
         ])
@@ -28,7 +30,11 @@ import Testing
     }
 
     @Test func leadingOptions_areMovedAfterTheSubcommand() {
-        #expect(Bloom.movingLeadingOptions(["--data-dir", "/d", "status", "--json"]) == ["status", "--data-dir", "/d", "--json"])
+        #expect(
+            Bloom.movingLeadingOptions(["--data-dir", "/d", "status", "--json"]) == [
+                "status", "--data-dir", "/d", "--json",
+            ]
+        )
         #expect(Bloom.movingLeadingOptions(["--json", "tx", "submit", "00"]) == ["tx", "submit", "--json", "00"])
         #expect(Bloom.movingLeadingOptions(["status"]) == ["status"])
     }

@@ -68,3 +68,29 @@ extension SupervisorProcessTests {
         }
     }
 }
+
+extension SupervisorProcessTests {
+    @Test func silentSupervisor_childrenStopGracefully() throws {
+        let silence = ["BLOOM_SUPERVISOR_SILENCE_S=1"]
+        let node = try TestNode(
+            services: TestNode.standard(environment: [
+                "bloom-net": silence, "bloom-gossip": silence, "bloom-sync": silence,
+            ])
+        )
+        defer { node.shutdown() }
+        try node.start()
+        let status = try node.waitAllReady()
+        let pids = status.values.compactMap { $0["pid"]?.numberValue.map { Int32($0) } }
+        let process = try #require(node.process)
+        // Stopped, the supervisor neither heartbeats nor reaps: its children must notice the silence themselves.
+        kill(process.processIdentifier, SIGSTOP)
+        defer { kill(process.processIdentifier, SIGCONT) }
+        let deadline = Date().addingTimeInterval(15)
+        func running(_ pid: Int32) -> Bool {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
+            return !text.contains("State:\tZ")
+        }
+        while pids.contains(where: running) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(pids.filter(running).isEmpty, "children still running while the supervisor is silent")
+    }
+}

@@ -40,7 +40,10 @@ import Testing
         #expect(after["bloom-gossip/0"]?["last_exit"]?["signal"] == .number(9))
         #expect(after["bloom-net/0"]?["pid"] == before["bloom-net/0"]?["pid"])
         #expect(after["bloom-sync/0"]?["pid"] == before["bloom-sync/0"]?["pid"])
-        #expect(node.log.contains("restart scheduled bloom.delay_ms=100 bloom.replica=0 bloom.service=bloom-gossip"), "first back-off step")
+        #expect(
+            node.log.contains("restart scheduled bloom.delay_ms=100 bloom.replica=0 bloom.service=bloom-gossip"),
+            "first back-off step"
+        )
     }
 
     @Test func crashLoop_marksTheServiceFailedKeepsOthersAndRestartClearsIt() throws {
