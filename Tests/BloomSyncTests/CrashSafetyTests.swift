@@ -50,6 +50,8 @@ import Testing
         try Data(BlockFile.encode(blocks.map { $0.serialized() })).write(to: URL(fileURLWithPath: blockFile))
         let dataDirectory = directory.path("data")
         let storePath = dataDirectory + "/" + LoadBlocksCommand.storeFileName
+        // A child killed before it made the directory must not make the reopen below fail.
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
 
         var reported = Set<String>()
         var generator = SystemRandomNumberGenerator()

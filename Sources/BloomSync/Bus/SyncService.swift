@@ -29,6 +29,9 @@ public struct SyncService<B: Bus>: Service {
     let onTip: @Sendable (BloomChain.ChainTip) -> Void
     /// Monotonic seconds and Unix seconds.
     let clock: @Sendable () -> (monotonic: Double, wall: UInt32)
+    /// Waits until the subscriptions are in place at the forwarder (``BusClient/joined(timeout:)``), so that the
+    /// first `chain.tip` and the first peer events are not lost to ZeroMQ's slow-joiner window.
+    let join: @Sendable () async -> Void
 
     /// A service over `bus`, with the chain behind `owner`; `onTip` feeds the heartbeat, `clock` gives
     /// monotonic and Unix seconds (injected so tests control time).
@@ -38,7 +41,8 @@ public struct SyncService<B: Bus>: Service {
         configuration: Configuration = Configuration(),
         logger: Logger,
         onTip: @escaping @Sendable (BloomChain.ChainTip) -> Void,
-        clock: @escaping @Sendable () -> (monotonic: Double, wall: UInt32)
+        clock: @escaping @Sendable () -> (monotonic: Double, wall: UInt32),
+        join: @escaping @Sendable () async -> Void = {}
     ) {
         self.bus = bus
         self.owner = owner
@@ -46,11 +50,13 @@ public struct SyncService<B: Bus>: Service {
         self.logger = logger
         self.onTip = onTip
         self.clock = clock
+        self.join = join
     }
 
     /// Runs until graceful shutdown; throws when the store fails (the supervisor then restarts the service).
     public func run() async throws {
         for topic in SyncBusTranslation.subscriptions { bus.subscribe(topic) }
+        await join()
         let tip = try await owner.perform { $0.tip }
         onTip(tip)
         SyncBusTranslation.publish(.publishTip(tip), on: bus)

@@ -45,7 +45,9 @@ public enum SyncServiceFactory {
             owner: ChainOwner(core: SyncCore(engine: engine, rewardAddress: reward)),
             logger: context.logger,
             onTip: { tip in link.setTip(BloomBus.ChainTip(height: tip.height, hash: tip.hash)) },
-            clock: { (MonotonicClock.now(), UInt32(clamping: Int(Date().timeIntervalSince1970))) }
+            clock: { (MonotonicClock.now(), UInt32(clamping: Int(Date().timeIntervalSince1970))) },
+            // Best effort: without a forwarder (a service started by hand) it still runs, and retries are cheap.
+            join: { try? await bus.joined(timeout: .seconds(2)) }
         )
     }
 }

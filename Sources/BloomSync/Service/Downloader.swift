@@ -42,8 +42,8 @@ public struct Downloader: Sendable {
         var info: SyncPeer
         /// Bodies requested from this peer, with the time of the request.
         var inFlight: [Hash256: Double] = [:]
-        /// Time and start height of an unanswered GETHEADERS / GETBLOCKS.
-        var listRequest: (at: Double, start: UInt32)?
+        /// Time, start height and count of an unanswered GETHEADERS / GETBLOCKS.
+        var listRequest: (at: Double, start: UInt32, count: UInt32)?
         /// GETBLOCKS budget toward a reference-protocol peer (§9: 10 block requests a minute).
         var legacyBudget: TokenBucket
         var stalledUntil: Double = 0
@@ -165,13 +165,13 @@ public struct Downloader: Sendable {
         let start = headerTip.height + 1 - min(best.backtrack, headerTip.height)
         if best.isBulk {
             let count = min(UInt32(WireLimits.maxHeadersPerMessage), best.info.height - start + 1)
-            peers[best.info.id]?.listRequest = (now, start)
+            peers[best.info.id]?.listRequest = (now, start, count)
             return [.send(best.info.id, .getHeaders(HeightRange(startHeight: start, count: count)))]
         }
         guard peers[best.info.id]?.legacyBudget.tryConsume(now: now) == true else { return [] }
         // §2.5 item 4: an inclusive count, at most 500.
         let count = min(UInt32(WireLimits.maxBlocksPerGetBlocks), best.info.height - start + 1)
-        peers[best.info.id]?.listRequest = (now, start)
+        peers[best.info.id]?.listRequest = (now, start, count)
         return [.send(best.info.id, .getBlocks(HeightRange(startHeight: start, count: count)))]
     }
 
@@ -262,7 +262,7 @@ public struct Downloader: Sendable {
         return try plan(
             headers.map(\.hash),
             firstParent: headers.first?.prevHash,
-            start: request.start,
+            request: (request.start, request.count),
             from: id,
             isKnown: isKnown
         )
@@ -276,16 +276,23 @@ public struct Downloader: Sendable {
     ) throws(ChainError) -> ListOutcome {
         guard let request = peers[id]?.listRequest else { return .unsolicited }
         peers[id]?.listRequest = nil
-        return try plan(hashes, firstParent: nil, start: request.start, from: id, isKnown: isKnown)
+        return try plan(
+            hashes,
+            firstParent: nil,
+            request: (request.start, request.count),
+            from: id,
+            isKnown: isKnown
+        )
     }
 
     private mutating func plan(
         _ hashes: [Hash256],
         firstParent: Hash256?,
-        start: UInt32,
+        request: (start: UInt32, count: UInt32),
         from id: PeerID,
         isKnown: (Hash256) throws(ChainError) -> UInt32?
     ) throws(ChainError) -> ListOutcome {
+        let start = request.start
         guard !hashes.isEmpty else {
             // The peer has nothing from `start` on: it was not as high as it said.
             if let claimed = peers[id]?.info.height, claimed >= start { peers[id]?.info.height = start - 1 }
@@ -315,7 +322,12 @@ public struct Downloader: Sendable {
             headerTip = BloomChain.ChainTip(hash: hash, height: height)
         }
         let delivered = start + UInt32(hashes.count) - 1
-        peerHas(id, height: delivered)
+        if hashes.count < Int(request.count) {
+            // A short answer shows where the peer's main chain ends, whatever height it announced.
+            peers[id]?.info.height = delivered
+        } else {
+            peerHas(id, height: delivered)
+        }
         return .planned(added)
     }
 
