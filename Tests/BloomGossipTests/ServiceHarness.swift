@@ -54,18 +54,26 @@ struct ServiceHarness {
     }
 
     /// Waits until every message sent so far by `peer` was handled: asks for a PHASE and awaits the answer,
-    /// which comes after the next tick (the clock is moved for it).
+    /// which comes after the next tick. The GETPHASE may reach the service only after the tick the clock move
+    /// caused (a loaded machine), so the clock keeps moving until the answer comes; the loop bound only detects
+    /// a hang.
     func drain(_ peer: GossipPeer) async throws -> P2POut {
         fromPeer(peer, .getPhase, [])
-        while true {
+        for _ in 0..<60 {
             clock.advance(by: 1)
-            let (_, out) = try await mock.next(P2POut.self, topic: .p2pOut)
+            let out: P2POut
+            do {
+                (_, out) = try await mock.next(P2POut.self, topic: .p2pOut, timeout: .milliseconds(500))
+            } catch MockBusError.timedOut {
+                continue
+            }
             if out.messageType == MessageType.phase.rawValue,
                 out.target == .peer(PeerID(rawValue: peer.raw)) || out.target == .all
             {
                 return out
             }
         }
+        throw MockBusError.timedOut(topic: Topic.p2pOut.description, waited: .seconds(30))
     }
 
     func stop() async throws {
