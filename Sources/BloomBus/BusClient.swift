@@ -107,7 +107,17 @@ public final class BusClient: Sendable {
     /// - Returns: how many were queued.
     @discardableResult
     public func publish(contentsOf messages: some Sequence<OutgoingBusMessage>) -> Int {
-        loop.submit(contentsOf: messages.lazy.map { BusClientHandler.Command.publish($0) })
+        // Called from other modules, this generic body runs unspecialised: hand contiguous storage (arrays, slices)
+        // to concrete code at once instead of walking the sequence through witness tables.
+        if let queued = messages.withContiguousStorageIfAvailable({ publish(contiguous: $0) }) { return queued }
+        return Array(messages).withUnsafeBufferPointer { publish(contiguous: $0) }
+    }
+
+    private func publish(contiguous messages: UnsafeBufferPointer<OutgoingBusMessage>) -> Int {
+        var commands: [BusClientHandler.Command] = []
+        commands.reserveCapacity(messages.count)
+        for message in messages { commands.append(.publish(message)) }
+        return loop.submit(batch: commands)
     }
 
     // MARK: Subscribing

@@ -65,6 +65,12 @@ public final class SocketLoop<Handler: SocketLoopHandler>: Sendable {
         shared.submit(contentsOf: commands)
     }
 
+    /// Queues an array of commands, taking it over without copying its elements when the queue is empty.
+    @discardableResult
+    func submit(batch: consuming [Handler.Command]) -> Int {
+        shared.submit(batch: batch)
+    }
+
     /// Wakes the loop without a command, so that the handler re-reads its state (e.g. to poll a socket again
     /// after its consumer caught up).
     public func wake() {
@@ -154,17 +160,30 @@ final class SocketLoopShared<Command: Sendable>: Sendable {
 
     func submit(contentsOf commands: some Sequence<Command>) -> Int {
         // Evaluated before taking the lock: a lazy sequence runs caller code, which must not run under our lock.
-        let items = Array(commands)
+        submit(batch: Array(commands))
+    }
+
+    /// Queues a whole array. When the queue is empty and the batch fits, the array itself becomes the queue (no
+    /// element is copied, so no reference count is touched per command: with the loop thread releasing the
+    /// previous batch at the same time, those counts would bounce between cores).
+    func submit(batch: consuming [Command]) -> Int {
+        var items = batch
+        let total = items.count
         let (accepted, mustWake) = queue.withLock { queue -> (Int, Bool) in
             guard !queue.stopRequested else { return (0, false) }
-            let accepted = min(items.count, max(0, maxQueued - queue.pending.count))
-            queue.pending.append(contentsOf: items.prefix(accepted))
+            let accepted = min(total, max(0, maxQueued - queue.pending.count))
+            if accepted == total && queue.pending.isEmpty {
+                // The previous (empty) buffer leaves in `items` and is freed outside the lock.
+                swap(&queue.pending, &items)
+            } else {
+                queue.pending.append(contentsOf: items.prefix(accepted))
+            }
             if accepted == 0 || queue.wakePending { return (accepted, false) }
             queue.wakePending = true
             return (accepted, true)
         }
         if mustWake { wakePipe.signal() }
-        if accepted < items.count { droppedCommands.add(items.count - accepted, ordering: .relaxed) }
+        if accepted < total { droppedCommands.add(total - accepted, ordering: .relaxed) }
         return accepted
     }
 
@@ -268,7 +287,10 @@ private final class LoopThreadState<Handler: SocketLoopHandler>: @unchecked Send
                 shared.wakePipe.drain()
                 if shared.take(into: &commands) { return nil }
                 handler.woke()
-                for command in commands { handler.perform(command, sockets: sockets) }
+                // Borrowed in place: iterating the array would copy (retain) every command once more.
+                commands.withUnsafeBufferPointer { pending in
+                    for index in pending.indices { handler.perform(pending[index], sockets: sockets) }
+                }
                 commands.removeAll(keepingCapacity: true)
             }
             for index in sockets.indices {
