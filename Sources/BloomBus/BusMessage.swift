@@ -48,13 +48,9 @@ public struct BusMessage: Sendable {
         let envelope = try Envelope(from: &reader)
         self.topic = topic
         self.envelope = envelope
-        let rest = UnsafeRawBufferPointer(rebasing: body[reader.position...])
-        self.payload = [UInt8](unsafeUninitializedCapacity: rest.count) { buffer, count in
-            if let target = buffer.baseAddress, let source = rest.baseAddress {
-                UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: rest.count)
-            }
-            count = rest.count
-        }
+        // `Array(_:)` of a raw buffer is specialised here (a memcpy into a freshly sized buffer); the
+        // `unsafeUninitializedCapacity` initialiser went through the runtime's generic metadata lookup per message.
+        self.payload = Array(UnsafeRawBufferPointer(rebasing: body[reader.position...]))
     }
 
     /// The two frames as sent.
