@@ -35,13 +35,11 @@ final class BusClientHandler: SocketLoopHandler {
     private let bodyBuffer = ZMQMessageBuffer()
     private let outBuffer = ZMQMessageBuffer()
 
-    /// Last sequence number sent per topic. A short array searched from the most recent entry: a process publishes
-    /// on a handful of topics, and `Topic ==` first compares the frame buffers' identity.
-    private var sequences: [TopicSequence] = []
-    private var lastSequenceIndex = 0
-    private var gaps = GapCounter()
-    /// Topics seen or subscribed, with whether they are internal probes (never delivered).
-    private var known: [KnownTopic] = []
+    /// Last sequence number sent per topic.
+    private var sequences = TopicSequences()
+    /// What the receive path updates per message, in one struct so that a whole batch takes one exclusivity
+    /// check (each access to a class's stored `var` is checked at run time).
+    private var tables = ReceiveTables()
 
     init(
         pub: ZMQSocket,
@@ -73,6 +71,15 @@ final class BusClientHandler: SocketLoopHandler {
         var batch: [BusMessage] = []
         // Grows past this when a burst is waiting; a lone message does not pay for a full batch.
         batch.reserveCapacity(min(limit, 64))
+        receive(into: &batch, limit: limit, tables: &tables)
+        guard !batch.isEmpty else { return }
+        shared.outstanding.add(batch.count, ordering: .sequentiallyConsistent)
+        shared.received.add(batch.count, ordering: .relaxed)
+        continuation.yield(batch)
+    }
+
+    /// Receives until EAGAIN or `limit` messages, with one access to `tables` for the whole batch.
+    private func receive(into batch: inout [BusMessage], limit: Int, tables: inout ReceiveTables) {
         var attempts = 0
         while batch.count < limit && attempts < Self.maxBatch * 2 {
             attempts += 1
@@ -83,16 +90,12 @@ final class BusClientHandler: SocketLoopHandler {
                 logger.debug("bus receive failed", metadata: [BusLogKeys.error: "\(failure)"])
                 break
             }
-            if let message = receiveRest() { batch.append(message) }
+            if let message = receiveRest(tables: &tables) { batch.append(message) }
         }
-        guard !batch.isEmpty else { return }
-        shared.outstanding.add(batch.count, ordering: .sequentiallyConsistent)
-        shared.received.add(batch.count, ordering: .relaxed)
-        continuation.yield(batch)
     }
 
     /// With the topic frame in `topicBuffer`: receives the body and decodes. Nil for malformed or internal messages.
-    private func receiveRest() -> BusMessage? {
+    private func receiveRest(tables: inout ReceiveTables) -> BusMessage? {
         guard topicBuffer.more else {
             shared.malformed.add(1, ordering: .relaxed)
             return nil
@@ -106,7 +109,7 @@ final class BusClientHandler: SocketLoopHandler {
         let message: BusMessage
         let isProbe: Bool
         do throws(DecodeError) {
-            let (topic, probe) = try topic(for: topicBuffer.bytes)
+            let (topic, probe) = try tables.topic(for: topicBuffer.bytes)
             message = try BusMessage(topic: topic, body: bodyBuffer.bytes)
             isProbe = probe
         } catch {
@@ -118,22 +121,13 @@ final class BusClientHandler: SocketLoopHandler {
             if message.envelope.sender == sender { shared.probeSeen.store(true, ordering: .releasing) }
             return nil
         }
-        let gap = gaps.record(message)
+        let gap = tables.gaps.record(message)
         if gap > 0 {
             shared.dropped.add(Int(clamping: gap), ordering: .relaxed)
             let sender = message.envelope.sender
             shared.droppedBySender.withLock { $0[sender, default: 0] &+= gap }
         }
         return message
-    }
-
-    /// The topic of a received frame: a remembered one (no allocation), else decoded and remembered.
-    private func topic(for frame: UnsafeRawBufferPointer) throws(DecodeError) -> (Topic, Bool) {
-        for entry in known where entry.topic.matches(frame) { return (entry.topic, entry.isProbe) }
-        let topic = try Topic(frame: frame)
-        let isProbe = topic.frame.starts(with: Self.probePrefix)
-        if known.count < Self.maxKnownTopics { known.append(KnownTopic(topic: topic, isProbe: isProbe)) }
-        return (topic, isProbe)
     }
 
     // MARK: Sending
@@ -150,11 +144,7 @@ final class BusClientHandler: SocketLoopHandler {
             } catch {
                 logger.warning("bus subscribe failed", metadata: [BusLogKeys.error: "\(error)"])
             }
-            if let topic, !known.contains(where: { $0.topic == topic }) {
-                let isProbe = topic.frame.starts(with: Self.probePrefix)
-                if known.count >= Self.maxKnownTopics { known.removeFirst() }
-                known.append(KnownTopic(topic: topic, isProbe: isProbe))
-            }
+            if let topic { tables.remember(topic) }
         case .unsubscribe(let prefix):
             do {
                 try sub.unsubscribe(prefix)
@@ -167,7 +157,7 @@ final class BusClientHandler: SocketLoopHandler {
     /// Sends one message; false (and counted) if the PUB socket refused it.
     @discardableResult
     private func send(_ message: OutgoingBusMessage) -> Bool {
-        let sequence = nextSequence(for: message.topic)
+        let sequence = sequences.next(for: message.topic)
         let envelope = Envelope(
             kind: message.kind,
             flags: message.flags,
@@ -195,21 +185,6 @@ final class BusClientHandler: SocketLoopHandler {
         return false
     }
 
-    private func nextSequence(for topic: Topic) -> UInt64 {
-        if lastSequenceIndex < sequences.count && sequences[lastSequenceIndex].topic == topic {
-            sequences[lastSequenceIndex].last &+= 1
-            return sequences[lastSequenceIndex].last
-        }
-        if let index = sequences.firstIndex(where: { $0.topic == topic }) {
-            lastSequenceIndex = index
-            sequences[index].last &+= 1
-            return sequences[index].last
-        }
-        sequences.append(TopicSequence(topic: topic, last: 1))
-        lastSequenceIndex = sequences.count - 1
-        return 1
-    }
-
     func loopFinished(error: ZMQError?) {
         if let error { logger.warning("bus client loop ended", metadata: [BusLogKeys.error: "\(error)"]) }
         continuation.finish()
@@ -223,8 +198,55 @@ struct KnownTopic {
     var isProbe: Bool
 }
 
+/// The receive side's per-message state: topics already known and the gap counter.
+struct ReceiveTables {
+    var gaps = GapCounter()
+    /// Topics seen or subscribed, with whether they are internal probes (never delivered).
+    private var known: [KnownTopic] = []
+
+    /// The topic of a received frame: a remembered one (no allocation), else decoded and remembered.
+    mutating func topic(for frame: UnsafeRawBufferPointer) throws(DecodeError) -> (Topic, Bool) {
+        for entry in known where entry.topic.matches(frame) { return (entry.topic, entry.isProbe) }
+        let topic = try Topic(frame: frame)
+        let isProbe = topic.frame.starts(with: BusClientHandler.probePrefix)
+        if known.count < BusClientHandler.maxKnownTopics { known.append(KnownTopic(topic: topic, isProbe: isProbe)) }
+        return (topic, isProbe)
+    }
+
+    /// Remembers a subscribed topic (the oldest is forgotten past ``BusClientHandler/maxKnownTopics``).
+    mutating func remember(_ topic: Topic) {
+        if known.contains(where: { $0.topic == topic }) { return }
+        let isProbe = topic.frame.starts(with: BusClientHandler.probePrefix)
+        if known.count >= BusClientHandler.maxKnownTopics { known.removeFirst() }
+        known.append(KnownTopic(topic: topic, isProbe: isProbe))
+    }
+}
+
 /// The last sequence number a client sent on a topic.
 struct TopicSequence {
     var topic: Topic
     var last: UInt64
+}
+
+/// Last sequence number sent per topic. A short array searched from the most recent entry: a process publishes on
+/// a handful of topics, and `Topic ==` first compares the frame buffers' identity.
+struct TopicSequences {
+    private var entries: [TopicSequence] = []
+    private var lastIndex = 0
+
+    /// The next sequence number for `topic` (1 for its first message), recorded as sent.
+    mutating func next(for topic: Topic) -> UInt64 {
+        if lastIndex < entries.count && entries[lastIndex].topic == topic {
+            entries[lastIndex].last &+= 1
+            return entries[lastIndex].last
+        }
+        if let index = entries.firstIndex(where: { $0.topic == topic }) {
+            lastIndex = index
+            entries[index].last &+= 1
+            return entries[index].last
+        }
+        entries.append(TopicSequence(topic: topic, last: 1))
+        lastIndex = entries.count - 1
+        return 1
+    }
 }
