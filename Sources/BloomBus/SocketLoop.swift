@@ -122,6 +122,12 @@ public struct SocketLoopConfiguration: Sendable {
 final class SocketLoopShared<Command: Sendable>: Sendable {
     struct Queue: ~Copyable {
         var pending: [Command] = []
+        /// Batches submitted while `pending` was not empty, in order after it. Kept whole rather than appended to
+        /// `pending`, which would copy (retain) every command under the lock. Never non-empty while `pending` is
+        /// empty; a single command submitted meanwhile joins the last batch, so that order is kept.
+        var later: [[Command]] = []
+        /// Commands in `pending` and `later` together (the bound applies to this).
+        var count = 0
         /// A byte is in the wake pipe (or about to be): later submitters need not write another.
         var wakePending = false
         var stopRequested = false
@@ -147,8 +153,13 @@ final class SocketLoopShared<Command: Sendable>: Sendable {
 
     func submit(_ command: Command) -> Bool {
         let (accepted, mustWake) = queue.withLock { queue -> (Bool, Bool) in
-            guard !queue.stopRequested, queue.pending.count < maxQueued else { return (false, false) }
-            queue.pending.append(command)
+            guard !queue.stopRequested, queue.count < maxQueued else { return (false, false) }
+            if queue.later.isEmpty {
+                queue.pending.append(command)
+            } else {
+                queue.later[queue.later.count - 1].append(command)
+            }
+            queue.count += 1
             if queue.wakePending { return (true, false) }
             queue.wakePending = true
             return (true, true)
@@ -163,22 +174,25 @@ final class SocketLoopShared<Command: Sendable>: Sendable {
         submit(batch: Array(commands))
     }
 
-    /// Queues a whole array. When the queue is empty and the batch fits, the array itself becomes the queue (no
-    /// element is copied, so no reference count is touched per command: with the loop thread releasing the
-    /// previous batch at the same time, those counts would bounce between cores).
+    /// Queues a whole array, taken over as it is: no element is copied, so no reference count is touched per
+    /// command (with the loop thread releasing the previous batch at the same time, those counts would bounce
+    /// between cores). Past the bound, the tail of the batch is dropped.
     func submit(batch: consuming [Command]) -> Int {
         var items = batch
         let total = items.count
         let (accepted, mustWake) = queue.withLock { queue -> (Int, Bool) in
             guard !queue.stopRequested else { return (0, false) }
-            let accepted = min(total, max(0, maxQueued - queue.pending.count))
-            if accepted == total && queue.pending.isEmpty {
+            let accepted = min(total, max(0, maxQueued - queue.count))
+            guard accepted > 0 else { return (0, false) }
+            if accepted < total { items.removeLast(total - accepted) }
+            if queue.pending.isEmpty {
                 // The previous (empty) buffer leaves in `items` and is freed outside the lock.
                 swap(&queue.pending, &items)
             } else {
-                queue.pending.append(contentsOf: items.prefix(accepted))
+                queue.later.append(items)
             }
-            if accepted == 0 || queue.wakePending { return (accepted, false) }
+            queue.count += accepted
+            if queue.wakePending { return (accepted, false) }
             queue.wakePending = true
             return (accepted, true)
         }
@@ -201,10 +215,13 @@ final class SocketLoopShared<Command: Sendable>: Sendable {
         wakePipe.signal()
     }
 
-    /// Loop thread: takes every pending command (swapping buffers, so the steady state allocates nothing).
-    func take(into spare: inout [Command]) -> Bool {
+    /// Loop thread: takes every pending command, `spare` first, then each of `spareLater` in order (swapping
+    /// buffers, so the steady state allocates nothing).
+    func take(into spare: inout [Command], later spareLater: inout [[Command]]) -> Bool {
         queue.withLock { queue -> Bool in
             swap(&queue.pending, &spare)
+            swap(&queue.later, &spareLater)
+            queue.count = 0
             queue.wakePending = false
             return queue.stopRequested
         }
@@ -273,6 +290,7 @@ private final class LoopThreadState<Handler: SocketLoopHandler>: @unchecked Send
         for socket in sockets { pollSet.add(socket) }
         let wakeIndex = pollSet.add(fileDescriptor: shared.wakePipe.readEnd)
         var commands: [Handler.Command] = []
+        var later: [[Handler.Command]] = []
         while true {
             for index in sockets.indices {
                 pollSet.setEvents(handler.pollEvents(forSocket: index), at: index)
@@ -285,19 +303,29 @@ private final class LoopThreadState<Handler: SocketLoopHandler>: @unchecked Send
             }
             if pollSet.returnedEvents(at: wakeIndex).contains(.readable) {
                 shared.wakePipe.drain()
-                if shared.take(into: &commands) { return nil }
+                if shared.take(into: &commands, later: &later) { return nil }
                 handler.woke()
-                // Borrowed in place: iterating the array would copy (retain) every command once more.
-                commands.withUnsafeBufferPointer { pending in
-                    for index in pending.indices { handler.perform(pending[index], sockets: sockets) }
-                }
+                perform(commands, handler: handler, sockets: sockets)
+                for batch in later { perform(batch, handler: handler, sockets: sockets) }
                 commands.removeAll(keepingCapacity: true)
+                later.removeAll(keepingCapacity: true)
             }
             for index in sockets.indices {
                 let events = pollSet.returnedEvents(at: index)
                 if !events.isEmpty { handler.socketReady(index, events: events, socket: sockets[index]) }
             }
         }
+    }
+}
+
+/// Performs `commands` in order, borrowed in place: iterating the array would copy (retain) every command once more.
+private func perform<Handler: SocketLoopHandler>(
+    _ commands: [Handler.Command],
+    handler: Handler,
+    sockets: [ZMQSocket]
+) {
+    commands.withUnsafeBufferPointer { pending in
+        for index in pending.indices { handler.perform(pending[index], sockets: sockets) }
     }
 }
 

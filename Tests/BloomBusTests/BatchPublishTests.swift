@@ -47,14 +47,20 @@ struct BatchPublishTests {
         #expect(shared.submit(contentsOf: [8]) == 0)
         #expect(shared.droppedCommands.load(ordering: .relaxed) == 3)
         var taken: [Int] = []
-        #expect(shared.take(into: &taken) == false)
-        #expect(taken == [1, 2, 3, 4, 5])
-        // Drained: room again, in order after what was taken.
+        var later: [[Int]] = []
+        #expect(shared.take(into: &taken, later: &later) == false)
+        #expect(taken + later.joined() == [1, 2, 3, 4, 5])
+        // Drained: room again. Singles and batches interleaved keep their order.
         #expect(shared.submit(batch: [9]) == 1)
         #expect(shared.submit(contentsOf: [10, 11]) == 2)
+        #expect(shared.submit(12))
+        #expect(shared.submit(batch: []) == 0)
+        #expect(shared.submit(13))
+        #expect(shared.submit(batch: [14]) == 0)
         var next: [Int] = []
-        _ = shared.take(into: &next)
-        #expect(next == [9, 10, 11])
+        var nextLater: [[Int]] = []
+        _ = shared.take(into: &next, later: &nextLater)
+        #expect(next + nextLater.joined() == [9, 10, 11, 12, 13])
     }
 
     @Test("after a stop request a batch is refused and counted")
@@ -64,7 +70,8 @@ struct BatchPublishTests {
         #expect(shared.submit(batch: [1, 2]) == 0)
         #expect(shared.droppedCommands.load(ordering: .relaxed) == 2)
         var taken: [Int] = []
-        #expect(shared.take(into: &taken) == true)
-        #expect(taken.isEmpty)
+        var later: [[Int]] = []
+        #expect(shared.take(into: &taken, later: &later) == true)
+        #expect(taken.isEmpty && later.isEmpty)
     }
 }
