@@ -55,10 +55,20 @@ import Testing
             )
             mock.publish(.p2pPeer, PeerEvent.connected(connected))
         }
-        // Answer requests until the tip is reached; a bound on the loop keeps a failure from hanging the run.
+        // Answer requests until the tip is reached and the service has left the syncing state (on a loaded machine
+        // the liar may still be in flight when the tip arrives); a bound on the loop keeps a failure from hanging
+        // the run.
         var rounds = 0
-        while !reached.withLock({ $0 }) && rounds < 20_000 {
+        var settled = false
+        while !settled && rounds < 20_000 {
             rounds += 1
+            if reached.withLock({ $0 }) {
+                let answer = try await service.answer("chain", args: .null).get()
+                if answer["syncing"] == .bool(false) {
+                    settled = true
+                    continue
+                }
+            }
             guard let recorded = try await Self.next(mock) else { continue }
             guard recorded.topic == .p2pOut else { continue }
             let request = try recorded.decode(P2POut.self)
