@@ -172,13 +172,15 @@ extension Supervisor {
         if wanted > current.count {
             let used = Set(replicas.filter { $0.service == definition.name }.map(\.index))
             var index = 0
+            // Every new replica is listed before the first starts, so each sees the final count (BLOOM_REPLICAS).
+            let first = replicas.count
             for _ in current.count..<wanted {
                 while used.contains(index)
                     || replicas.contains(where: { $0.service == definition.name && $0.index == index })
                 { index += 1 }
                 replicas.append(Replica(service: definition.name, index: index, policy: definition.restart))
-                spawn(at: replicas.count - 1, now: now)
             }
+            for position in first..<replicas.count { spawn(at: position, now: now) }
         } else if wanted < current.count {
             let victims = current.map(\.index).sorted().suffix(current.count - wanted)
             for position in replicas.indices
