@@ -44,7 +44,8 @@ final class E2ENode: @unchecked Sendable {
     /// Starts the supervisor; `mine` overrides the node's setting for this run.
     func start(mine: Bool? = nil) throws {
         var arguments = [
-            "--data-dir", dataDirectory, "--bind", address, "--port", String(port), "--log-level", "info",
+            "--data-dir", dataDirectory, "--bind", address, "--port", String(port), "--log-level",
+            ProcessInfo.processInfo.environment["BLOOM_E2E_LOG_LEVEL"] ?? "info",
             "--handshake-timeout", "5",
         ]
         for peer in connect { arguments += ["--connect", peer] }
