@@ -129,7 +129,7 @@ struct EndToEndTests {
         let hex = try #require(net[0].ask("block", .object(["id": .string("1")]))?["hex"]?.stringValue)
         let bytes = try #require([UInt8](hex: hex))
         let block = try Block(decoding: bytes)
-        let peer = try RawPeer(from: "127.0.0.67", to: net[1].address, port: net[1].port)
+        let peer = try await rawPeer(from: "127.0.0.67", to: net[1])
         try peer.handshake(height: 0)
         #expect(peer.send(.bloom(block.certificate.encoded())))
         let hash = block.hash
@@ -165,7 +165,7 @@ struct EndToEndTests {
         try await eventually("n0 drops the killed peer", log: net[0]) { net[0].peers().isEmpty }
         // A peer that closes in the middle of a frame: half a PHASE frame, then close.
         do {
-            let peer = try RawPeer(from: "127.0.0.68", to: net[0].address, port: net[0].port)
+            let peer = try await rawPeer(from: "127.0.0.68", to: net[0])
             try peer.handshake()
             let frame = try FrameEncoder().frame(.phase(PhaseMessage(encoding: [0.1, 0.2, 0.3], r: 0.5, psi: 0.1)))
             peer.send(Array(frame.prefix(frame.count / 2)))
@@ -184,7 +184,7 @@ struct EndToEndTests {
         defer { net.shutdown() }
         try await net.start()
         let attacker = "127.0.0.66"
-        let peer = try RawPeer(from: attacker, to: net[1].address, port: net[1].port)
+        let peer = try await rawPeer(from: attacker, to: net[1])
         try peer.handshake()
         let phase = PeerMessage.phase(PhaseMessage(encoding: (0..<63).map { Double($0) * 0.1 }, r: 0.5, psi: 0.1))
         let getData = PeerMessage.getData(.height(0))

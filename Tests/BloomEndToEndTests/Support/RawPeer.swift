@@ -111,3 +111,15 @@ final class RawPeer {
         do { return try receive() == nil } catch { return true }
     }
 }
+
+/// A raw peer from `source` to `node`, retrying while the node's listener is not up yet (a service is ready at its
+/// first heartbeat, which bloom-net sends a few milliseconds before its listening socket is bound).
+func rawPeer(from source: String, to node: E2ENode) async throws -> RawPeer {
+    var peer: RawPeer?
+    try await eventually("a TCP connection from \(source) to n\(node.index)", timeout: 30, log: node) {
+        peer = try? RawPeer(from: source, to: node.address, port: node.port)
+        return peer != nil
+    }
+    guard let peer else { throw E2EError("no connection to n\(node.index)") }
+    return peer
+}
