@@ -201,5 +201,11 @@ let package = Package(
             name: "BloomSyncTests",
             dependencies: ["BloomSync", "BloomChain", "BloomCore", "BloomWire", "BloomBus", "BloomServiceKit"]
         ),
+        // The whole node end to end: real supervisors, services, TCP on loopback and ZeroMQ. One serialized suite;
+        // it runs the built binaries beside the test bundle (`swift build --build-tests` first).
+        .testTarget(
+            name: "BloomEndToEndTests",
+            dependencies: ["BloomCLI", "BloomServiceKit", "BloomWire", "BloomCore"]
+        ),
     ]
 )

@@ -100,6 +100,14 @@ public struct MiningController: Sendable {
         return EnsembleSnapshot(phases: miner.phases, r: r, psi: psi)
     }
 
+    /// A seal that no new tip answered is taken as lost (bloom-sync restarting or not yet subscribed, or the seal
+    /// dropped) after this many clock seconds, and the same tip is sealed again; otherwise a lone miner would wait
+    /// forever for a tip that never comes.
+    public static let lostSealTimeout = 10.0
+
+    /// How long a seal on the current tip holds back the next one: the timeout, or the interval if longer.
+    private var resealAfter: Double { max(configuration.minBlockInterval, Self.lostSealTimeout) }
+
     /// Runs one round at clock time `now`.
     public mutating func step(now: Double) -> MiningStep {
         let attemptBefore = miner.attempt
@@ -113,7 +121,9 @@ public struct MiningController: Sendable {
         if miner.attempt != attemptBefore { attemptsStarted += 1 }
         guard let seal = round.seal else { return .round }
         guard configuration.mine, let tip else { return .bloomSkipped(.notMining) }
-        if sealedTip == tip.hash { return .bloomSkipped(.alreadySealedThisTip) }
+        if sealedTip == tip.hash, let last = lastSealTime, now - last < resealAfter {
+            return .bloomSkipped(.alreadySealedThisTip)
+        }
         if let last = lastSealTime, now - last < configuration.minBlockInterval {
             return .bloomSkipped(.tooSoon(remaining: configuration.minBlockInterval - (now - last)))
         }

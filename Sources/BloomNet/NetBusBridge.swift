@@ -13,7 +13,7 @@ import Logging
 /// | `p2p.ctl` | subscribe | penalise, disconnect, ban (peer or IP), connect |
 /// | `chain.tip` | subscribe | our height for VERSION |
 /// | `gossip.score` | subscribe | consistency scores, used when evicting inbound peers |
-/// | `svc.heartbeat` | subscribe | a new boot id of another service → re-publish every `p2p.peer connected` |
+/// | `svc.heartbeat` | subscribe | a new boot id of another service → re-publish every `p2p.peer connected`; bloom-sync's tip → our VERSION height |
 ///
 /// The publishing half is the node's ``NetEventSink``; ``run(node:)`` is the consuming half.
 public final class NetBusBridge: NetEventSink {
@@ -102,6 +102,11 @@ public final class NetBusBridge: NetEventSink {
                 apply(try message.decode(P2PControl.self), to: node)
             case .chainTip:
                 node.setLocalHeight(try message.decode(ChainTip.self).height)
+            case .serviceHeartbeat:
+                // chain.tip is an edge: a bloom-net started on an existing chain would advertise height 0 in VERSION
+                // until the next block, and a fresh peer would not download from it. The tip rides in every
+                // bloom-sync heartbeat (DESIGN.md "Heartbeats").
+                if let tip = try message.decode(Heartbeat.self).tip { node.setLocalHeight(tip.height) }
             case .gossipScore:
                 let score = try message.decode(GossipScore.self)
                 node.setConsistencyScore(score.peer, score: score.score)

@@ -16,12 +16,15 @@ import Logging
 /// | `chain` → bloom-sync | – | `{height, tip, syncing, …}` |
 /// | `coherence` → bloom-gossip | – | `{local: {r, psi}, network: {r, psi}, peers: [...], mining, …}` |
 /// | `tx.submit` → bloom-sync | `{hex}` (lower-case hex of the serialized transaction) | the service's answer |
+/// | `block` → bloom-sync | `{id}` (a block hash or a height) | the block's index fields and hex bytes |
+/// | `mempool` → bloom-sync | – | `{count, bytes, txids}` |
 ///
 /// Anything else (undecodable JSON, unknown cmd, bad args) → `ok: false` with the reason.
 enum ControlCommand {
     /// Which service answers each forwarded question.
     static let forwarded: [String: String] = [
         "peers": "bloom-net", "chain": "bloom-sync", "coherence": "bloom-gossip", "tx.submit": "bloom-sync",
+        "block": "bloom-sync", "mempool": "bloom-sync",
     ]
 }
 
@@ -169,13 +172,15 @@ extension Supervisor {
         if wanted > current.count {
             let used = Set(replicas.filter { $0.service == definition.name }.map(\.index))
             var index = 0
+            // Every new replica is listed before the first starts, so each sees the final count (BLOOM_REPLICAS).
+            let first = replicas.count
             for _ in current.count..<wanted {
                 while used.contains(index)
                     || replicas.contains(where: { $0.service == definition.name && $0.index == index })
                 { index += 1 }
                 replicas.append(Replica(service: definition.name, index: index, policy: definition.restart))
-                spawn(at: replicas.count - 1, now: now)
             }
+            for position in first..<replicas.count { spawn(at: position, now: now) }
         } else if wanted < current.count {
             let victims = current.map(\.index).sorted().suffix(current.count - wanted)
             for position in replicas.indices

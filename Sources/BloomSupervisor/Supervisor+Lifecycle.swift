@@ -22,6 +22,11 @@ extension Supervisor {
         var environment = ProcessInfo.processInfo.environment
         environment[ParentWatch.supervisorPIDVariable] = String(getpid())
         environment["BLOOM_SERVICE_NAME"] = definition.name
+        // How many replicas share the work (bloom-net splits its outbound dials by it): those not being removed.
+        let replicaCount = replicas.filter {
+            $0.service == definition.name && !($0.state == .stopping && $0.afterStop == .remove)
+        }.count
+        environment["BLOOM_REPLICAS"] = String(max(1, replicaCount))
         for pair in definition.environment {
             // Safe: definitions are checked to hold '=' (ServiceDefinition parsing).
             let split = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

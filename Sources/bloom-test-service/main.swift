@@ -9,7 +9,8 @@ import ServiceLifecycle
 //   BLOOM_TEST_IGNORE_SIGTERM=1  ignore SIGTERM (the supervisor must SIGKILL it)
 //   BLOOM_TEST_CLOSE_OUTPUT=1    close stdout and stderr at start (end of file for the supervisor)
 //   BLOOM_TEST_STOP_LOG=PATH     append "<name> <replica> <pid>" to PATH when stopping gracefully
-// It answers the queries `peers` (one fake peer per replica), `chain` and `coherence`.
+// It answers the queries `peers` (one fake peer per replica, with the BLOOM_REPLICAS it was started with as
+// `replicas_env`), `chain` and `coherence`.
 let environment = ProcessInfo.processInfo.environment
 let name = environment["BLOOM_SERVICE_NAME"] ?? "bloom-test-service"
 if environment["BLOOM_TEST_CLOSE_OUTPUT"] == "1" {
@@ -66,6 +67,7 @@ await ServiceRunner.main(service: name) { context in
                         .object([
                             "id": .string("fake-\(replica)"), "address": .string("127.0.0.1:\(port)"),
                             "direction": .string("out"),
+                            "replicas_env": .string(environment["BLOOM_REPLICAS"] ?? ""),
                         ])
                     ])
                 ])

@@ -94,6 +94,29 @@ import Testing
         #expect(block.height == 12)
     }
 
+    @Test func sealNotAnsweredByANewTip_isTakenAsLost_andTheSameTipIsSealedAgain() throws {
+        var controller = try MiningController(configuration: Fixtures.miningConfiguration(minBlockInterval: 1))
+        controller.tipChanged(Self.tip)
+        let (first, sealedAt) = try #require(Self.runUntilEvent(&controller))
+        guard case .sealed(let block) = first else {
+            Issue.record("expected a seal, got \(first)")
+            return
+        }
+        // Within the timeout the tip's seal stands.
+        let (held, _) = try #require(Self.runUntilEvent(&controller, from: sealedAt + 2))
+        #expect(held == .bloomSkipped(.alreadySealedThisTip))
+        // Past it, with still no new tip, the tip is sealed again.
+        let (again, _) = try #require(
+            Self.runUntilEvent(&controller, from: sealedAt + MiningController.lostSealTimeout + 1)
+        )
+        guard case .sealed(let resealed) = again else {
+            Issue.record("expected a second seal on the same tip, got \(again)")
+            return
+        }
+        #expect(resealed.prevHash == block.prevHash)
+        #expect(resealed.height == block.height)
+    }
+
     @Test func incorporate_movesTheEnsembleTowardThePeerPhases() throws {
         var controller = try MiningController(configuration: Fixtures.miningConfiguration())
         let local = controller.snapshot().phases

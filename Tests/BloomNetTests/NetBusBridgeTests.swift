@@ -111,6 +111,26 @@ struct NetBusBridgeTests {
         #expect(peers[2].0.readFrames(until: .tx)?.map(\.type) == [.getPhase, .coherence, .tx])
     }
 
+    @Test("a bloom-sync heartbeat carrying the tip sets our VERSION height without any chain.tip edge")
+    func syncHeartbeatTip_setsVersionHeight() throws {
+        let node = try BridgedNode(host: "127.0.8.4")
+        let heartbeat = Heartbeat(
+            service: "bloom-sync", replica: 0, pid: 1, bootID: 5, state: .ready,
+            tip: ChainTip(height: 2_000, hash: .zero)
+        )
+        var height: UInt32 = 0
+        for i in 0..<50 where height != 2_000 {
+            node.other.publish(.serviceHeartbeat, heartbeat)
+            let b = try TestPeer(from: "127.0.9.\(100 + i)", to: node.host, port: node.port)
+            if let frame = b.readFrame(),
+                case .version(let v)? = try? PeerMessage(type: .version, payload: frame.payload)
+            {
+                height = v.height
+            }
+        }
+        #expect(height == 2_000)
+    }
+
     @Test("p2p.ctl penalise to 10 bans; disconnect publishes the reason; chain.tip sets our VERSION height")
     func p2pCtl_andChainTip() throws {
         let node = try BridgedNode(host: "127.0.8.3")

@@ -110,6 +110,9 @@ import Testing
         for key in ["bloom-net/0", "bloom-gossip/0", "bloom-sync/0"] { #expect(up[key]?["pid"] == before[key]?["pid"]) }
         let peers = try node.request("peers")
         #expect(peers["peers"]?.arrayValue?.count == 3, "peers lists of every replica are merged")
+        let counts = (peers["peers"]?.arrayValue ?? []).filter { $0["id"]?.stringValue != "fake-0" }
+            .map { $0["replicas_env"]?.stringValue }
+        #expect(counts == ["3", "3"], "replicas started by the scale see BLOOM_REPLICAS = 3")
         let removed = try #require(up["bloom-net/2"]?["pid"]?.numberValue)
         _ = try node.request("scale", args: .object(["service": .string("bloom-net"), "replicas": .number(1)]))
         let down = try node.waitFor("net scaled down") { $0.count == 3 }

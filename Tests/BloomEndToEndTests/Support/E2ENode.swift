@@ -1,0 +1,195 @@
+import BloomCLI
+import BloomServiceKit
+import Foundation
+
+/// One complete node: a real bloom-supervisor (with the real bloom-net, bloom-sync and bloom-gossip beside it) on
+/// its own data directory, loopback address and P2P port. `kill()` (called in a `defer`) SIGKILLs the supervisor
+/// and every service pid it ever reported; nothing is found by name.
+final class E2ENode: @unchecked Sendable {
+    /// Where the built binaries are: beside the test bundle.
+    static let binaries: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        return (exe as NSString).deletingLastPathComponent
+    }()
+
+    let index: Int
+    /// Each node its own loopback address (DESIGN.md, "Same address, self-connections").
+    let address: String
+    let port: Int
+    let dataDirectory: String
+    let logPath: String
+    var connect: [String] = []
+    var mine: Bool
+    var extraArguments: [String] = []
+    private(set) var process: Process?
+    private let lock = NSLock()
+    private var seenPids = Set<Int32>()
+
+    /// "address:port", as peers dial it.
+    var endpoint: String { "\(address):\(port)" }
+
+    init(index: Int, root: String, mine: Bool = false) throws {
+        for binary in ["bloom-supervisor", "bloom", "bloom-net", "bloom-sync", "bloom-gossip"]
+        where !FileManager.default.isExecutableFile(atPath: Self.binaries + "/" + binary) {
+            throw E2EError("no \(binary) in \(Self.binaries): build everything first (swift build --build-tests)")
+        }
+        self.index = index
+        self.address = "127.0.0.\(10 + index)"
+        self.port = try freePort(on: "127.0.0.\(10 + index)")
+        self.dataDirectory = "\(root)/n\(index)"
+        self.logPath = "\(root)/n\(index).log"
+        self.mine = mine
+    }
+
+    /// Starts the supervisor; `mine` overrides the node's setting for this run.
+    func start(mine: Bool? = nil) throws {
+        var arguments = [
+            "--data-dir", dataDirectory, "--bind", address, "--port", String(port), "--log-level",
+            ProcessInfo.processInfo.environment["BLOOM_E2E_LOG_LEVEL"] ?? "info",
+            "--handshake-timeout", "5",
+        ]
+        for peer in connect { arguments += ["--connect", peer] }
+        if mine ?? self.mine { arguments += ["--mine", "--mine-profile", "quick", "--min-block-interval", "1"] }
+        arguments += extraArguments
+        if !FileManager.default.fileExists(atPath: logPath) {
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+        }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaries + "/bloom-supervisor")
+        process.arguments = arguments
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        lock.withLock { self.process = process }
+    }
+
+    /// Asks the node through its control socket; nil when it does not answer (yet).
+    func ask(_ cmd: String, _ args: JSONValue = .object([:]), timeout: Double = 5) -> JSONValue? {
+        guard
+            let configuration = try? NodeConfiguration.load(
+                arguments: ["--data-dir", dataDirectory],
+                environment: [:]
+            )
+        else { return nil }
+        let answer = try? ControlClient(configuration: configuration, timeout: timeout).request(cmd, args: args)
+        if cmd == "status", let services = answer?["services"]?.arrayValue {
+            let pids = services.compactMap { $0["pid"]?.numberValue }.map { Int32($0) }
+            lock.withLock { seenPids.formUnion(pids) }
+        }
+        return answer
+    }
+
+    /// Runs the `bloom` command on this node: exit code and standard output.
+    func cli(_ arguments: [String]) throws -> (code: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaries + "/bloom")
+        process.arguments = arguments + ["--data-dir", dataDirectory]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Every service replica as `bloom status --json` lists it.
+    func services() -> [JSONValue] { ask("status")?["services"]?.arrayValue ?? [] }
+
+    /// Whether every replica is ready (and there is at least one per service).
+    func isReady() -> Bool {
+        let list = services()
+        let names = Set(list.compactMap { $0["name"]?.stringValue })
+        return names.isSuperset(of: ["bloom-net", "bloom-sync", "bloom-gossip"])
+            && list.allSatisfy { $0["state"]?.stringValue == "ready" }
+    }
+
+    /// The pid of replica 0 of `service`, when running.
+    func pid(of service: String, replica: Int = 0) -> Int32? {
+        services().first {
+            $0["name"]?.stringValue == service && Int($0["replica"]?.numberValue ?? -1) == replica
+        }.flatMap { $0["pid"]?.numberValue }.map { Int32($0) }
+    }
+
+    /// `(height, tip)` from `bloom chain`.
+    func chain() -> (height: Int, tip: String)? {
+        guard let answer = ask("chain"), let height = answer["height"]?.numberValue,
+            let tip = answer["tip"]?.stringValue
+        else { return nil }
+        return (Int(height), tip)
+    }
+
+    /// The hash of the main-chain block at `height`, if this node stores one.
+    func hash(atHeight height: Int) -> String? {
+        guard let block = ask("block", .object(["id": .string(String(height))])),
+            block["main_chain"].map({ $0 == .bool(true) }) ?? false
+        else { return nil }
+        return block["hash"]?.stringValue
+    }
+
+    /// Whether this node stores the block `hash` (on any branch).
+    func stores(_ hash: String) -> Bool { ask("block", .object(["id": .string(hash)]))?["hash"]?.stringValue == hash }
+
+    /// The connected peers' entries.
+    func peers() -> [JSONValue] { ask("peers")?["peers"]?.arrayValue ?? [] }
+
+    /// SIGTERM to the supervisor, SIGKILL to whatever is left after `timeout`.
+    func stop(timeout: Double = 30) {
+        guard let process = lock.withLock({ self.process }), process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGTERM)
+        let end = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < end { usleep(50_000) }
+        kill()
+    }
+
+    /// SIGKILL to the supervisor and every service pid it reported (cleanup; by pid only).
+    func kill() {
+        let (process, pids) = lock.withLock { (self.process, self.seenPids) }
+        if let process, process.isRunning {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        for pid in pids where isAlive(pid) { Glibc.kill(pid, SIGKILL) }
+    }
+
+    /// The tail of this node's supervisor log (its services' lines included), for failure messages.
+    func logTail(_ bytes: Int = 3000) -> String {
+        guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return "" }
+        return String(text.suffix(bytes))
+    }
+}
+
+/// Whether `pid` is a live (not zombie) process.
+func isAlive(_ pid: Int32) -> Bool {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
+    return !status.contains("zombie")
+}
+
+/// A port free on `address` now (bind to 0, read it back, close).
+func freePort(on address: String) throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw E2EError("socket: \(errno)") }
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = 0
+    inet_pton(AF_INET, address, &addr.sin_addr)
+    let bound = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { throw E2EError("bind \(address): errno \(errno)") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// A failed end-to-end step, with what was waited for.
+struct E2EError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
