@@ -39,6 +39,9 @@ await ServiceRunner.main(service: "bloom-net") { context in
     bridge.subscribe()
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     let node = NetNode(configuration: configuration, eventLoop: group.next(), sink: bridge, logger: context.logger)
+    // Listen before the runner reports ready: a peer (or a test) that dials us as soon as the supervisor says
+    // `ready` must find the port bound. A bind failure ends the process, and the supervisor retries with back-off.
+    let port = try await node.start().get()
     context.link.onQuery { query in
         guard query.cmd == "peers" else { return .failure(QueryFailure("\(query.cmd) is not answered by bloom-net")) }
         do {
@@ -47,5 +50,5 @@ await ServiceRunner.main(service: "bloom-net") { context in
             return .failure(QueryFailure("peers: \(error)"))
         }
     }
-    return [NetService(node: node, bridge: bridge, bus: bus, group: group, logger: context.logger)]
+    return [NetService(node: node, port: port, bridge: bridge, bus: bus, group: group, logger: context.logger)]
 }
