@@ -4,7 +4,7 @@ import BloomSync
 import Testing
 
 /// The chain vectors (`chain.json`, `block_cases.json`) re-run against the SQLite store, with the same
-/// harness as the in-memory store (symlinked from BloomVectorTests).
+/// harness as the in-memory store (symlinked from BloomVectorTests/Support).
 @Suite struct SQLiteChainStoreVectorTests {
     @Test func replayingChainJSON_onAFileStore_endsInFinalChainInfoAndTheFinalUTXOSet() throws {
         let directory = try TemporaryDirectory()
@@ -31,7 +31,7 @@ import Testing
         defer { directory.remove() }
         var opened: [SQLiteChainStore] = []
         var index = 0
-        try BlockCasesVectorTests.verifyAllCases {
+        try BlockCaseVectors.verifyAllCases {
             index += 1
             let store = try SQLiteChainStore(path: directory.path("case-\(index).sqlite"))
             opened.append(store)

@@ -9,7 +9,7 @@ import Testing
 /// peer, gets the recommended verdict, and an invalid one costs its sender points (spec §2.5 item 13).
 @Suite struct SyncCoreVectorTests {
     @Test func everyBlockCase_fromAPeer_reachesTheVerdict_andInvalidBlocksPenaliseTheSender() throws {
-        let cases = try BlockCasesVectorTests.cases.get()
+        let cases = try BlockCaseVectors.cases.get()
         let chain = try ChainVectors.loaded.get()
         let now = ChainVectors.now
         let sender = PeerID(rawValue: 0x0100_0000_0000_0009)

@@ -3,45 +3,6 @@ import BloomCore
 import Foundation
 import Testing
 
-/// `chain.json` decoded once per test run, shared by the chain and block-case suites.
-enum ChainVectors {
-    struct Loaded: @unchecked Sendable {
-        let file: JSON
-        /// Exact bytes of blocks 0… in order.
-        let blockBytes: [[UInt8]]
-        let genesis: Block
-    }
-
-    static let loaded: Result<Loaded, any Error> = Result {
-        let file = try Vectors.load("chain.json")
-        let blockBytes = try file["blocks"].array.map { try $0["block"].bytes }
-        guard let first = blockBytes.first else { throw Vectors.Malformed(description: "chain.json has no blocks") }
-        return Loaded(file: file, blockBytes: blockBytes, genesis: try Block(decoding: first))
-    }
-
-    /// The real clock: the vectors' timestamps are in the past, except the one case built to be too far ahead.
-    static var now: UInt32 { UInt32(clamping: time(nil)) }
-
-    /// A fresh engine over `store` holding the chain of `chain.json` up to `height`.
-    static func engine<Store: ChainStore>(
-        throughHeight height: Int,
-        store: Store
-    ) throws -> ChainEngine<Store> {
-        let chain = try loaded.get()
-        let engine = try ChainEngine(store: store, genesis: chain.genesis)
-        guard height < chain.blockBytes.count else {
-            throw Vectors.Malformed(description: "chain.json has no block at height \(height)")
-        }
-        for bytes in chain.blockBytes[1...height] {
-            let verdict = try engine.submit(bytes, now: now)
-            guard verdict.verdict == .accept else {
-                throw Vectors.Malformed(description: "chain.json block not accepted: \(verdict)")
-            }
-        }
-        return engine
-    }
-}
-
 /// `chain.json`: the reference's own chain, decoded, re-encoded and replayed block by block.
 @Suite struct ChainVectorTests {
     @Test func everyBlock_decodesAndReencodesByteExact_withItsFieldsAndTxids() throws {

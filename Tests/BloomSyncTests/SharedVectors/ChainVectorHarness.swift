@@ -1,0 +1,1 @@
+../../BloomVectorTests/Support/ChainVectorHarness.swift

@@ -1,1 +1,0 @@
-../../BloomVectorTests/ChainVectorTests.swift
