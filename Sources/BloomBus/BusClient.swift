@@ -147,16 +147,18 @@ public final class BusClient: Sendable {
     /// Waits until a probe published by this client comes back through the forwarder. After that, the
     /// subscriptions this client made before the call are in place at the forwarder, and this client's PUB socket
     /// has received the subscriptions the forwarder held when it connected.
-    /// - Parameter timeout: how long to keep probing (the forwarder may be starting).
+    /// - Parameter timeout: how long to keep probing (the forwarder may be starting), counted as a
+    ///   ``HangDeadline``: time this task spent starved of a thread does not count, since it sent no probes then.
     /// - Throws: ``BusError/notJoined(endpoints:waited:)`` when no probe came back in time.
     public func joined(timeout: Duration = .seconds(10)) async throws(BusError) {
         let probe = Topic.probe(sender)
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: timeout)
+        var deadline = HangDeadline(budget: timeout)
         loop.submit(.subscribe(probe.frame, known: probe))
         defer { loop.submit(.unsubscribe(probe.frame)) }
         while !shared.probeSeen.load(ordering: .acquiring) {
-            if clock.now >= deadline || Task.isCancelled {
+            if deadline.expired() || Task.isCancelled {
+                // One more look: the probe may have come back while this task waited for a thread.
+                if shared.probeSeen.load(ordering: .acquiring) { return }
                 throw .notJoined(endpoints: endpoints, waited: timeout)
             }
             loop.submit(.probe(OutgoingBusMessage(topic: probe, payload: [])))

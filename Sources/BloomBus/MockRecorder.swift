@@ -113,9 +113,8 @@ final class MockRecorder: ForwarderTap {
                     continuation.resume(returning: immediate)
                     return
                 }
-                Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    self?.expireMessageWaiter(id, with: .timedOut(topic: topic?.name, waited: timeout))
+                expireAfterRunningTime(timeout, waiting: { $0.messageWaiters.contains { $0.id == id } }) {
+                    $0.expireMessageWaiter(id, with: .timedOut(topic: topic?.name, waited: timeout))
                 }
             }
         } onCancel: {
@@ -123,6 +122,30 @@ final class MockRecorder: ForwarderTap {
         }
         return try result.get()
     }
+
+    /// Expires a wait once it has lasted `timeout` of running time (a ``HangDeadline``): a test starved of
+    /// threads by other tests, or whose service was, is not failed for it. The wait ends by itself when its message
+    /// or subscription arrives (the forwarder thread resumes it), and then this watcher stops at its next check.
+    private func expireAfterRunningTime(
+        _ timeout: Duration,
+        waiting: @escaping @Sendable (State) -> Bool,
+        expire: @escaping @Sendable (MockRecorder) -> Void
+    ) {
+        Task { [weak self] in
+            var deadline = HangDeadline(budget: timeout)
+            while true {
+                try? await Task.sleep(for: min(timeout, Self.expiryCheckStep))
+                guard let self, self.state.withLock({ waiting($0) }) else { return }
+                if deadline.expired() {
+                    expire(self)
+                    return
+                }
+            }
+        }
+    }
+
+    /// How often a pending wait checks its deadline.
+    static let expiryCheckStep: Duration = .milliseconds(50)
 
     private func expireMessageWaiter(_ id: Int, with error: MockBusError) {
         let waiter = state.withLock { state -> MessageWaiter? in
@@ -149,9 +172,8 @@ final class MockRecorder: ForwarderTap {
                     continuation.resume(returning: immediate)
                     return
                 }
-                Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    self?.expireSubscriptionWaiter(id, with: .timedOut(topic: name, waited: timeout))
+                expireAfterRunningTime(timeout, waiting: { $0.subscriptionWaiters.contains { $0.id == id } }) {
+                    $0.expireSubscriptionWaiter(id, with: .timedOut(topic: name, waited: timeout))
                 }
             }
         } onCancel: {
