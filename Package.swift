@@ -102,22 +102,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "BloomCoreTests", dependencies: ["BloomCore"]),
-        .testTarget(name: "BloomChainTests", dependencies: ["BloomChain", "BloomCore"]),
-        .testTarget(name: "BloomWireTests", dependencies: ["BloomWire", "BloomCore"]),
-        .testTarget(name: "BloomBusTests", dependencies: ["BloomBus", "BloomCore"]),
+        // What every test target shares: the dedicated-thread trait for tests that block or compute, and hang
+        // guards that count only running time (so a busy machine never fails a test).
+        .target(name: "BloomTestSupport", dependencies: ["BloomBus"], path: "Tests/BloomTestSupport"),
+        .testTarget(name: "BloomCoreTests", dependencies: ["BloomTestSupport", "BloomCore"]),
+        .testTarget(name: "BloomChainTests", dependencies: ["BloomTestSupport", "BloomChain", "BloomCore"]),
+        .testTarget(name: "BloomWireTests", dependencies: ["BloomTestSupport", "BloomWire", "BloomCore"]),
+        .testTarget(name: "BloomBusTests", dependencies: ["BloomTestSupport", "BloomBus", "BloomCore"]),
         .testTarget(
             name: "BloomServiceKitTests",
-            dependencies: ["BloomServiceKit", "BloomBus", "BloomCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "BloomTestSupport", "BloomServiceKit", "BloomBus", "BloomCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Process-heavy: starts real supervisors and fake services; its suites run serialized.
         .testTarget(
             name: "BloomSupervisorTests",
-            dependencies: ["BloomSupervisor", "BloomServiceKit", "BloomCLI", "BloomBus"]
+            dependencies: ["BloomTestSupport", "BloomSupervisor", "BloomServiceKit", "BloomCLI", "BloomBus"]
         ),
         .testTarget(
             name: "BloomVectorTests",
-            dependencies: ["BloomCore", "BloomChain", "BloomWire"]
+            dependencies: ["BloomTestSupport", "BloomCore", "BloomChain", "BloomWire"]
         ),
         // bloom-gossip's logic: sharing strategy, peer phase table, consistency scores, BLOOM handling, the
         // mining controller and its dedicated ensemble thread (pure state machines), and `GossipService`, which
@@ -143,9 +149,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .testTarget(name: "BloomGossipTests", dependencies: ["BloomGossip", "BloomCore", "BloomWire", "BloomBus"]),
+        .testTarget(
+            name: "BloomGossipTests",
+            dependencies: ["BloomTestSupport", "BloomGossip", "BloomCore", "BloomWire", "BloomBus"]
+        ),
         // Starts the real bloom-gossip binary against a mock bus; serialized, process-heavy.
-        .testTarget(name: "BloomGossipProcessTests", dependencies: ["BloomGossip", "BloomBus", "BloomCore"]),
+        .testTarget(
+            name: "BloomGossipProcessTests",
+            dependencies: ["BloomTestSupport", "BloomGossip", "BloomBus", "BloomCore"]
+        ),
         // Peer connections: the per-connection state machine, the ban list and the SwiftNIO transport.
         .target(
             name: "BloomNet",
@@ -174,6 +186,7 @@ let package = Package(
         .testTarget(
             name: "BloomNetTests",
             dependencies: [
+                "BloomTestSupport",
                 "BloomNet",
                 "BloomWire",
                 "BloomCore",
@@ -199,13 +212,15 @@ let package = Package(
         .executableTarget(name: "bloom-sync", dependencies: ["BloomSync", "BloomServiceKit"]),
         .testTarget(
             name: "BloomSyncTests",
-            dependencies: ["BloomSync", "BloomChain", "BloomCore", "BloomWire", "BloomBus", "BloomServiceKit"]
+            dependencies: [
+                "BloomTestSupport", "BloomSync", "BloomChain", "BloomCore", "BloomWire", "BloomBus", "BloomServiceKit",
+            ]
         ),
         // The whole node end to end: real supervisors, services, TCP on loopback and ZeroMQ. One serialized suite;
         // it runs the built binaries beside the test bundle (`swift build --build-tests` first).
         .testTarget(
             name: "BloomEndToEndTests",
-            dependencies: ["BloomCLI", "BloomServiceKit", "BloomWire", "BloomCore"]
+            dependencies: ["BloomTestSupport", "BloomCLI", "BloomServiceKit", "BloomWire", "BloomCore"]
         ),
     ]
 )

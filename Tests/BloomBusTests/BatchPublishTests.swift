@@ -1,5 +1,6 @@
 @testable import BloomBus
 import BloomCore
+import BloomTestSupport
 import Foundation
 import Testing
 

@@ -1,9 +1,10 @@
 import BloomBus
 import BloomCore
+import BloomTestSupport
 import Foundation
 import Testing
 
-@Suite("Bus delivery: integrity, joining, drops")
+@Suite("Bus delivery: integrity, joining, drops", .dedicatedThread)
 struct BusDeliveryTests {
     static let topic = Topic("test.data")
 

@@ -1,8 +1,9 @@
 import BloomBus
+import BloomTestSupport
 import Foundation
 import Testing
 
-@Suite("Bus endpoints")
+@Suite("Bus endpoints", .dedicatedThread)
 struct BusEndpointsTests {
     @Test("prepare creates <data-dir>/run with mode 0700 and ipc endpoints inside it")
     func prepare_createsPrivateRunDirectory() throws {

@@ -1,8 +1,9 @@
 import BloomBus
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite("Envelope codec")
+@Suite("Envelope codec", .dedicatedThread)
 struct EnvelopeTests {
     static let sample = Envelope(
         kind: .request,

@@ -1,8 +1,9 @@
 import BloomBus
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite("Topic payload codecs")
+@Suite("Topic payload codecs", .dedicatedThread)
 struct PayloadCodecTests {
     static let peer = PeerID(replica: 1, bootID: 0x00_BEEF, counter: 42)
     static let hash = Hash256(bytes: (0..<32).map { UInt8($0) }) ?? .zero

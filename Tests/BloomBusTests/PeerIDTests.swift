@@ -1,8 +1,9 @@
 import BloomBus
+import BloomTestSupport
 import Foundation
 import Testing
 
-@Suite("Peer ids")
+@Suite("Peer ids", .dedicatedThread)
 struct PeerIDTests {
     @Test("replica, boot id and counter pack into 8, 24 and 32 bits and unpack again")
     func packing_roundTrip() {
@@ -38,7 +39,7 @@ struct PeerIDTests {
     }
 }
 
-@Suite("Peer id generator")
+@Suite("Peer id generator", .dedicatedThread)
 struct PeerIDGeneratorTests {
     @Test("ids carry the sender's replica and boot id and count up from 1")
     func generator_countsFromOne() {

@@ -1,4 +1,5 @@
 import BloomBus
+import BloomTestSupport
 import Foundation
 import Testing
 

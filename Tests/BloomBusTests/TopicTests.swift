@@ -1,5 +1,6 @@
 import BloomBus
 import BloomCore
+import BloomTestSupport
 import Testing
 
 @Suite("Topics")

@@ -1,8 +1,9 @@
 import BloomBus
+import BloomTestSupport
 import Foundation
 import Testing
 
-@Suite("ZeroMQ sockets")
+@Suite("ZeroMQ sockets", .dedicatedThread)
 struct ZMQSocketTests {
     @Test("bind to a directory that does not exist reports the endpoint and libzmq's text")
     func bind_whenDirectoryMissing_throwsErrorWithStrerror() throws {

@@ -1,9 +1,10 @@
 import BloomChain
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// The engine's step-8 rules, its bookkeeping and its queries, on fixture chains.
-@Suite struct ChainEngineTests {
+@Suite(.dedicatedThread) struct ChainEngineTests {
     @Test func init_onAnEmptyStore_storesTheGenesisAsTheTip() throws {
         let engine = try Fixture.engine()
         #expect(engine.tip == ChainTip(hash: Fixture.genesis.hash, height: 0))
@@ -111,7 +112,7 @@ import Testing
 }
 
 /// The fixture builders themselves: what they produce must pass the context-free checks.
-@Suite struct FixtureBlocksTests {
+@Suite(.dedicatedThread) struct FixtureBlocksTests {
     @Test(arguments: [7, 63, 1000])
     func certificate_fromLinspacePhases_verifies(oscillatorCount: Int) {
         #expect(FixtureBlocks.certificate(oscillatorCount: oscillatorCount).verify() == nil)

@@ -1,9 +1,10 @@
 import BloomChain
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// Spec §5.1: only header-level failures (and failed reorganizations) are remembered against a hash.
-@Suite struct InvalidSetTests {
+@Suite(.dedicatedThread) struct InvalidSetTests {
     @Test func submit_whenACorruptCopyArrivesFirst_doesNotPoisonTheHash() throws {
         let engine = try Fixture.engine()
         let good = Fixture.child(of: Fixture.genesis, height: 1)

@@ -1,9 +1,10 @@
 import BloomChain
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// Spec §2.5 item 6: blocks with an unknown parent wait in a bounded pool and connect when the parent arrives.
-@Suite struct OrphanPoolTests {
+@Suite(.dedicatedThread) struct OrphanPoolTests {
     @Test func submit_whenParentsArriveLast_connectsTheWaitingOrphansInOrder() throws {
         let engine = try Fixture.engine()
         let blocks = Fixture.chain(on: Fixture.genesis, parentHeight: 0, count: 3)

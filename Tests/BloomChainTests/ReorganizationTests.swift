@@ -1,9 +1,10 @@
 import BloomChain
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// Spec §5 fork choice: greatest height wins, a tie keeps the first seen, a longer side branch reorganizes.
-@Suite struct ReorganizationTests {
+@Suite(.dedicatedThread) struct ReorganizationTests {
     /// Genesis → b1 (coinbase to Alice), then
     ///   main: m2 (T1: b1's coinbase → Bob), m3 (T2: T1's output → Carol), m4;
     ///   side: s2 (T1 again), s3, s4, s5 (the trigger).

@@ -1,10 +1,11 @@
 import BloomChain
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// A storage failure is not a verdict: `submit` throws, nothing is committed, and the same block can be
 /// submitted again once the store works.
-@Suite struct StoreFailureTests {
+@Suite(.dedicatedThread) struct StoreFailureTests {
     /// Shared with the test so that it can break the store the engine owns.
     final class Breaker {
         var failCommits = false

@@ -1,7 +1,8 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite struct BlockDecodingTests {
+@Suite(.dedicatedThread) struct BlockDecodingTests {
     static let block = BlockTestFixtures.block()
     static let bytes = block.serialized()
     static let certLengthOffset = BlockHeader.size

@@ -1,9 +1,10 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// Mutated and random bytes through every core decoder: each must return a value or a typed error, never trap,
 /// and a block that decodes must survive the structure checks.
-@Suite struct BlockRandomInputTests {
+@Suite(.dedicatedThread) struct BlockRandomInputTests {
     /// xorshift64*: deterministic, so a failure reproduces.
     struct Generator: RandomNumberGenerator {
         var state: UInt64

@@ -1,7 +1,8 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite struct BlockStructureTests {
+@Suite(.dedicatedThread) struct BlockStructureTests {
     static let valid = BlockTestFixtures.block()
 
     static func check(_ change: (inout Block) -> Void) -> ReasonCode? {

@@ -1,7 +1,8 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite struct CertificateDecodingTests {
+@Suite(.dedicatedThread) struct CertificateDecodingTests {
     static let certificate = BlockTestFixtures.certificate
     static let nOffset = 8, kOffset = 20
 
@@ -74,7 +75,7 @@ import Testing
     }
 }
 
-@Suite struct CertificateVerifyTests {
+@Suite(.dedicatedThread) struct CertificateVerifyTests {
     static let valid = BlockTestFixtures.certificate
 
     static func verify(_ change: (inout ConsensusCertificate) -> Void) -> ReasonCode? {

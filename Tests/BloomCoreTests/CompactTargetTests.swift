@@ -1,7 +1,8 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite struct CompactTargetTests {
+@Suite(.dedicatedThread) struct CompactTargetTests {
     /// A hash whose little-endian integer value has these big-endian bytes (at most 32).
     static func hash(bigEndian: [UInt8]) -> Hash256 {
         let padded = [UInt8](repeating: 0, count: 32 - bigEndian.count) + bigEndian

@@ -1,7 +1,8 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite struct GenesisTests {
+@Suite(.dedicatedThread) struct GenesisTests {
     @Test func linspace_endsExactlyAtTheSpanWithEvenSteps() {
         let phases = Genesis.linspace(count: 63)
         #expect(phases.count == 63)

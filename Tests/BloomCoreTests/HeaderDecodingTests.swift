@@ -1,7 +1,8 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite struct HeaderDecodingTests {
+@Suite(.dedicatedThread) struct HeaderDecodingTests {
     static let header = BlockTestFixtures.block().header
     /// Offsets of §4.1.
     static let rOffset = 80, meanPhaseOffset = 84, nOffset = 88

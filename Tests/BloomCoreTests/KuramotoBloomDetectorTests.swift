@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// Bloom detection on synthetic r sequences (spec §6.4).
-@Suite struct KuramotoBloomDetectorTests {
+@Suite(.dedicatedThread) struct KuramotoBloomDetectorTests {
     static let high = 0.9
     static let low = 0.5
 

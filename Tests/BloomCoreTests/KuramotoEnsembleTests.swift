@@ -1,9 +1,10 @@
 @testable import BloomCore
+import BloomTestSupport
 import Foundation
 import Testing
 
 /// The Euler step and its helpers (spec §6.4).
-@Suite struct KuramotoEnsembleTests {
+@Suite(.dedicatedThread) struct KuramotoEnsembleTests {
     static func randomEnsemble(seed: UInt32, count: Int, denseLimit: Int) throws -> KuramotoEnsemble {
         let initial = KuramotoEnsemble.initial(seed: seed, count: count, frequencyStd: 0.5)
         return try KuramotoEnsemble(phases: initial.phases, frequencies: initial.frequencies, denseLimit: denseLimit)

@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// The miner state machine and its configuration (spec §6.1, §6.2, §6.4).
-@Suite struct KuramotoMinerTests {
+@Suite(.dedicatedThread) struct KuramotoMinerTests {
     @Test func profiles_matchTheSpecDefaults() {
         let quick = MinerConfig.quick
         #expect(quick.oscillatorCount == 63 && quick.frequencyStd == 0.5 && quick.dt == 0.02)

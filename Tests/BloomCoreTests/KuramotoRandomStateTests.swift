@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// numpy's legacy RandomState (spec §6.2) beyond what the vectors pin down.
-@Suite struct KuramotoRandomStateTests {
+@Suite(.dedicatedThread) struct KuramotoRandomStateTests {
     @Test func nextUInt32_seed5489_givesTheMT19937ReferenceOutput() {
         // 5489 is MT19937's default seed; its first output 3499211612 is the published reference value.
         var rng = LegacyRandomState(seed: 5489)

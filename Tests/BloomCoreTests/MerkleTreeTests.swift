@@ -1,7 +1,8 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite struct MerkleTreeTests {
+@Suite(.dedicatedThread) struct MerkleTreeTests {
     static let leaves = (1...5).map { BlockTestFixtures.address(UInt8($0)) }
 
     static func parent(_ a: Hash256, _ b: Hash256) -> Hash256 { SHA256d.hash(a.bytes + b.bytes) }

@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// incorporate_peer_phases and merge_phase_states (spec §7.5, §7.6).
-@Suite struct PhaseMixingTests {
+@Suite(.dedicatedThread) struct PhaseMixingTests {
     static let local = [0.1, 1.2, 2.3, 3.4, 4.5, 5.6]
     static let peer = [6.0, 0.4, 2.9, 3.1, 1.0, 0.2, 5.5]
 

@@ -1,7 +1,8 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite struct SHA256dTests {
+@Suite(.dedicatedThread) struct SHA256dTests {
     @Test func hash_ofEmptyInput_isTheWellKnownDoubleSHA256() {
         // SHA-256(SHA-256("")), as Bitcoin tooling prints it (unreversed).
         #expect(SHA256d.hash([UInt8]()).hex == "5df6e0e2761359d30a8275058e299fcc0381534545f55cf43e41983f5d4c9456")

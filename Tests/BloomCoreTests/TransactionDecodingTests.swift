@@ -1,7 +1,8 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
-@Suite struct TransactionDecodingTests {
+@Suite(.dedicatedThread) struct TransactionDecodingTests {
     static let transfer = BlockTestFixtures.transfer(seed: 5, inputs: 2, outputs: 3)
     static let inputCountOffset = 4
 
@@ -94,7 +95,7 @@ import Testing
     }
 }
 
-@Suite struct TransactionRuleTests {
+@Suite(.dedicatedThread) struct TransactionRuleTests {
     static let cap = BloomConstants.maxSupply
 
     static func tx(amounts: [UInt64], inputs: Int = 1) -> Transaction {

@@ -1,9 +1,10 @@
 import BloomCore
 import BloomGossip
+import BloomTestSupport
 import BloomWire
 import Testing
 
-@Suite struct BloomHandlingTests {
+@Suite(.dedicatedThread) struct BloomHandlingTests {
     @Test func validNewBloom_expectsTheBlockFromTheAnnouncerAndRelaysToTheOthers() throws {
         let payload = Fixtures.validCertificatePayload
         #expect(try ConsensusCertificate(decoding: payload).verify() == nil)

@@ -1,9 +1,10 @@
 import BloomCore
 import BloomGossip
+import BloomTestSupport
 import BloomWire
 import Testing
 
-@Suite struct ConsistencyScoreTests {
+@Suite(.dedicatedThread) struct ConsistencyScoreTests {
     @Test func honestPeer_scoresAboveNeutral_liarScoresBelowAndIsPenalised() throws {
         var engine = GossipEngine(configuration: GossipConfiguration())
         let phases = Fixtures.spread(63)  // r ≈ 0

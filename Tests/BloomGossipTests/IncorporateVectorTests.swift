@@ -1,11 +1,12 @@
 import BloomCore
 import BloomGossip
+import BloomTestSupport
 import Foundation
 import Testing
 
 /// The gossip paths that mix phases — `NetworkView` (merge) and `MiningController.incorporate` — against
 /// `incorporate.json`, within the file's angular tolerance.
-@Suite struct GossipIncorporateVectorTests {
+@Suite(.dedicatedThread) struct GossipIncorporateVectorTests {
     static var directory: URL {
         if let env = ProcessInfo.processInfo.environment["BLOOM_VECTORS"], !env.isEmpty {
             return URL(fileURLWithPath: env)

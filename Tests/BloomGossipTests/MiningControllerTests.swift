@@ -1,8 +1,9 @@
 import BloomCore
 import BloomGossip
+import BloomTestSupport
 import Testing
 
-@Suite struct MiningControllerTests {
+@Suite(.dedicatedThread) struct MiningControllerTests {
     static let tip = TipUpdate(height: 9, hash: Fixtures.hash(0x11))
 
     /// Steps until something other than a plain round happens (or the limit).

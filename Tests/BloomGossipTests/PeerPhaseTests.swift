@@ -1,10 +1,11 @@
+import BloomTestSupport
 import Foundation
 import BloomCore
 import BloomGossip
 import BloomWire
 import Testing
 
-@Suite struct PeerPhaseTests {
+@Suite(.dedicatedThread) struct PeerPhaseTests {
     static let local = EnsembleSnapshot(phases: Fixtures.bunched(63, center: 2.0))
 
     @Test func phase_fromPeer_isStoredWidenedAndMergedIntoTheNetworkView() throws {

@@ -1,11 +1,12 @@
 import BloomCore
 import BloomGossip
+import BloomTestSupport
 import BloomWire
 import Testing
 
 /// Random and mutated payloads through the engine's raw-bytes entry point: it must never trap, and whatever it
 /// does must be one of its documented answers.
-@Suite struct RandomInputTests {
+@Suite(.dedicatedThread) struct RandomInputTests {
     /// SplitMix64, so a failure replays.
     struct Generator: RandomNumberGenerator {
         var state: UInt64

@@ -1,8 +1,9 @@
 import BloomCore
 import BloomGossip
+import BloomTestSupport
 import Testing
 
-@Suite struct SettingsTests {
+@Suite(.dedicatedThread) struct SettingsTests {
     @Test func flags_mapToTheServiceConfiguration() throws {
         let settings = try GossipServiceConfiguration(
             strategy: "threshold",

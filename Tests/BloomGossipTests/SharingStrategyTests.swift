@@ -1,8 +1,9 @@
 import BloomCore
 import BloomGossip
+import BloomTestSupport
 import Testing
 
-@Suite struct SharingStrategyTests {
+@Suite(.dedicatedThread) struct SharingStrategyTests {
     /// Ticks once a second along `trajectory` and returns the ticks (indices) that broadcast PHASE.
     static func broadcasts(_ strategy: SharingStrategy, _ trajectory: [Double]) -> [Int] {
         var sharing = PhaseSharing(strategy: strategy)
@@ -93,7 +94,7 @@ import Testing
     }
 }
 
-@Suite struct PhaseRateInvariantTests {
+@Suite(.dedicatedThread) struct PhaseRateInvariantTests {
     /// Polls the engine every 0.1–0.3 s for a minute, with GETPHASE from three peers at random and r wandering,
     /// and checks that each peer receives at most one PHASE (broadcast or answer) per second.
     @Test(arguments: SharingStrategy.allCases)

@@ -1,8 +1,9 @@
 import BloomNet
+import BloomTestSupport
 import Foundation
 import Testing
 
-@Suite("BanList: bans by IP, expiry, bans.json by atomic rename")
+@Suite("BanList: bans by IP, expiry, bans.json by atomic rename", .dedicatedThread)
 struct BanListTests {
     private func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("bloom-net-bans-\(UUID().uuidString)")

@@ -1,8 +1,9 @@
 import BloomBus
 import BloomNet
+import BloomTestSupport
 import Testing
 
-@Suite("BootTracker: noticing restarted services")
+@Suite("BootTracker: noticing restarted services", .dedicatedThread)
 struct BootTrackerTests {
     @Test("a service seen for the first time or with a new boot id needs the peers again; our own messages never")
     func newBoots() {

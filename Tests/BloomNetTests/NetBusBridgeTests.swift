@@ -1,12 +1,13 @@
 import BloomBus
 import BloomNet
+import BloomTestSupport
 import BloomWire
 import Foundation
 import NIOPosix
 import Testing
 
 /// The bridge against the in-memory bus double, with the real node and real TCP peers.
-@Suite("NetBusBridge: bus topics ↔ the node", .serialized)
+@Suite("NetBusBridge: bus topics ↔ the node", .serialized, .dedicatedThread)
 struct NetBusBridgeTests {
     /// A node whose sink is the bridge, and a second bus member playing the other services.
     final class BridgedNode {

@@ -1,7 +1,8 @@
 import BloomNet
+import BloomTestSupport
 import Testing
 
-@Suite("OutboundPlanner: /16 diversity and the replica split")
+@Suite("OutboundPlanner: /16 diversity and the replica split", .dedicatedThread)
 struct OutboundPlannerTests {
     private func endpoint(_ text: String) -> PeerEndpoint {
         PeerEndpoint(parsing: text) ?? PeerEndpoint(host: "invalid", port: 1)

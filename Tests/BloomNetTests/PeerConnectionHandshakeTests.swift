@@ -1,9 +1,10 @@
 import BloomCore
 import BloomNet
+import BloomTestSupport
 import BloomWire
 import Testing
 
-@Suite("PeerConnection: handshake (spec §2.5 items 1–3)")
+@Suite("PeerConnection: handshake (spec §2.5 items 1–3)", .dedicatedThread)
 struct PeerConnectionHandshakeTests {
     @Test("start, either direction: our VERSION goes first, 28 bytes with services 7")
     func start_sendsVersionFirst_whateverTheDirection() throws {

@@ -1,9 +1,10 @@
 import BloomCore
 import BloomNet
+import BloomTestSupport
 import BloomWire
 import Testing
 
-@Suite("PeerConnection: bad input, limits and misbehaviour (spec §2.5 items 5, 12, 13; §9)")
+@Suite("PeerConnection: bad input, limits and misbehaviour (spec §2.5 items 5, 12, 13; §9)", .dedicatedThread)
 struct PeerConnectionLimitTests {
     @Test("end of stream between frames: closed by peer; inside a frame: framing disconnect")
     func endOfStream_cleanOrMidFrame() {

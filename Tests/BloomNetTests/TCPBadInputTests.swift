@@ -1,10 +1,11 @@
 import BloomNet
+import BloomTestSupport
 import BloomWire
 import Foundation
 import Testing
 
 /// Each bad input of issue 4 on its own connection; after each, the node still serves a well-behaved peer.
-@Suite("bloom-net over TCP: bad input", .serialized)
+@Suite("bloom-net over TCP: bad input", .serialized, .dedicatedThread)
 struct TCPBadInputTests {
     /// A good peer on another address is still served: a frame it sends arrives, a frame sent to it arrives.
     private func expectStillServing(_ node: NodeHarness, from host: String) throws {

@@ -1,10 +1,11 @@
 import BloomBus
 import BloomNet
+import BloomTestSupport
 import BloomWire
 import Foundation
 import Testing
 
-@Suite("bloom-net over TCP: bans, replicas, addresses, limits", .serialized)
+@Suite("bloom-net over TCP: bans, replicas, addresses, limits", .serialized, .dedicatedThread)
 struct TCPConnectionRulesTests {
     private func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("bloom-net-\(UUID().uuidString)")

@@ -1,10 +1,11 @@
 import BloomBus
 import BloomNet
+import BloomTestSupport
 import BloomWire
 import Testing
 
 /// Real TCP on loopback: each test runs its own node on its own address and plays peers with plain sockets.
-@Suite("bloom-net over TCP: handshake and the bus side", .serialized)
+@Suite("bloom-net over TCP: handshake and the bus side", .serialized, .dedicatedThread)
 struct TCPHandshakeTests {
     @Test("peer dials us and sends VERSION first (reference order): our VERSION and VERACK, connected, frames flow")
     func inbound_referenceOrder() throws {
@@ -114,7 +115,7 @@ struct TCPHandshakeTests {
     }
 }
 
-@Suite("bloom-net over TCP: shutdown", .serialized)
+@Suite("bloom-net over TCP: shutdown", .serialized, .dedicatedThread)
 struct TCPShutdownTests {
     @Test("shutdown: frames queued for a peer reach it before the close")
     func shutdown_flushesQueuedFrames() throws {

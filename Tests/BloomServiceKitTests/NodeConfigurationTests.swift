@@ -1,9 +1,10 @@
+import BloomTestSupport
 import Foundation
 import Testing
 
 @testable import BloomServiceKit
 
-@Suite struct NodeConfigurationTests {
+@Suite(.dedicatedThread) struct NodeConfigurationTests {
     private func temporaryDirectory() throws -> String {
         let path = NSTemporaryDirectory() + "bloom-config-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import BloomBus
 import BloomCore
+import BloomTestSupport
 import Foundation
 import Logging
 import Testing
@@ -8,7 +9,7 @@ import Testing
 
 /// The link against a real forwarder on ipc endpoints in a temporary directory, the supervisor's side played by
 /// the test's own sockets.
-@Suite(.serialized) struct ServiceBusLinkTests {
+@Suite(.serialized, .dedicatedThread) struct ServiceBusLinkTests {
     private func withBus(_ body: (NodeConfiguration, ZMQSocket, ZMQSocket) throws -> Void) throws {
         let directory = "/tmp/bkl-" + String(UUID().uuidString.prefix(8))
         try FileManager.default.createDirectory(atPath: directory + "/run", withIntermediateDirectories: true)

@@ -1,9 +1,10 @@
 import BloomBus
+import BloomTestSupport
 import Testing
 
 @testable import BloomServiceKit
 
-@Suite struct ServiceWireTests {
+@Suite(.dedicatedThread) struct ServiceWireTests {
     let sender = SenderID(service: .net, replica: 2, bootID: 0x123456)
 
     @Test func heartbeat_roundTripsThroughBloomBusFormat() {
@@ -48,7 +49,7 @@ import Testing
     }
 }
 
-@Suite struct SupervisorWatchTests {
+@Suite(.dedicatedThread) struct SupervisorWatchTests {
     private func beat(_ service: String, pid: UInt32) -> Heartbeat {
         Heartbeat(service: service, replica: 0, pid: pid, bootID: 1, state: .ready)
     }

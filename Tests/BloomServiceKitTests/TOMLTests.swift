@@ -1,8 +1,9 @@
+import BloomTestSupport
 import Testing
 
 @testable import BloomServiceKit
 
-@Suite struct TOMLTests {
+@Suite(.dedicatedThread) struct TOMLTests {
     @Test func parse_whenEveryValueTypeAndTablesArePresent_readsThemWithLines() throws {
         let text = """
             # a comment

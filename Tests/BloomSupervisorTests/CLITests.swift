@@ -1,9 +1,10 @@
 import BloomServiceKit
+import BloomTestSupport
 import Testing
 
 @testable import BloomCLI
 
-@Suite struct CLITests {
+@Suite(.dedicatedThread) struct CLITests {
     @Test func statusTable_showsOneAlignedRowPerReplicaWithFailureAndLastExit() {
         let result = JSONValue.object([
             "services": .array([

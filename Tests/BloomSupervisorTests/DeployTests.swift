@@ -1,7 +1,8 @@
+import BloomTestSupport
 import Foundation
 import Testing
 
-@Suite struct DeployTests {
+@Suite(.dedicatedThread) struct DeployTests {
     static let unit = ServiceDefinitionTests.repository + "/Deploy/bloom-supervisor.service"
 
     @Test func systemdUnit_hasTheHardeningAndRestartPolicy() throws {

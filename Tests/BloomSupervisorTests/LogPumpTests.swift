@@ -1,9 +1,10 @@
+import BloomTestSupport
 import Foundation
 import Testing
 
 @testable import BloomSupervisor
 
-@Suite struct LogPumpTests {
+@Suite(.dedicatedThread) struct LogPumpTests {
     private func withPipe(_ body: (_ read: Int32, _ write: Int32) throws -> Void) throws {
         var fds: [Int32] = [-1, -1]
         try #require(pipe(&fds) == 0)

@@ -1,8 +1,9 @@
+import BloomTestSupport
 import Testing
 
 @testable import BloomSupervisor
 
-@Suite struct RestartTrackerTests {
+@Suite(.dedicatedThread) struct RestartTrackerTests {
     @Test func decide_whenCrashesRepeat_delayDoublesUpToTheMaximum() {
         var policy = RestartPolicy()
         policy.maxRestarts = 100

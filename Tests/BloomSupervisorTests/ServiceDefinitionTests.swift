@@ -1,9 +1,10 @@
+import BloomTestSupport
 import Foundation
 import Testing
 
 @testable import BloomSupervisor
 
-@Suite struct ServiceDefinitionTests {
+@Suite(.dedicatedThread) struct ServiceDefinitionTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
 

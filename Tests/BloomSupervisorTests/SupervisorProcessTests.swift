@@ -1,11 +1,12 @@
 import BloomCLI
 import BloomServiceKit
+import BloomTestSupport
 import Foundation
 import Testing
 
 /// Real bloom-supervisor processes with fake services. Serialized: they start processes and must not compete
 /// for the machine's two cores with each other.
-@Suite(.serialized) struct SupervisorProcessTests {
+@Suite(.serialized, .dedicatedThread) struct SupervisorProcessTests {
     @Test func start_startsEveryServiceAndStatusReportsThemReady() throws {
         let node = try TestNode()
         defer { node.shutdown() }

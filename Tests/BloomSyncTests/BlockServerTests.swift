@@ -2,10 +2,11 @@ import BloomBus
 import BloomChain
 import BloomCore
 import BloomSync
+import BloomTestSupport
 import BloomWire
 import Testing
 
-@Suite struct BlockServerTests {
+@Suite(.dedicatedThread) struct BlockServerTests {
     static let bulkPeer = SyncPeer(id: PeerID(rawValue: 1), height: 0, services: .node)
     static let referencePeer = SyncPeer(id: PeerID(rawValue: 2), height: 0, services: [.blockServe])
 
@@ -146,7 +147,7 @@ import Testing
     }
 }
 
-@Suite struct BlockServerFlowTests {
+@Suite(.dedicatedThread) struct BlockServerFlowTests {
     @Test func flowFull_defersRequestedBlocksInOrder_andFlowOpen_sendsThem_beyond1024ItIsALimitBreach() throws {
         let engine = try ChainEngine(store: InMemoryChainStore(), genesis: SyncFixture.genesis)
         let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 3)

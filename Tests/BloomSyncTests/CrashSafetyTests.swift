@@ -1,13 +1,14 @@
 import BloomChain
 import BloomCore
 import BloomSync
+import BloomTestSupport
 import Foundation
 import Synchronization
 import Testing
 
 /// Crash safety of the SQLite store: a child `bloom-sync --load-blocks` is killed with SIGKILL at random moments
 /// while it writes blocks; every block it reported as committed must survive, and the database must stay sound.
-@Suite(.serialized) struct CrashSafetyTests {
+@Suite(.serialized, .dedicatedThread) struct CrashSafetyTests {
     /// Lines a child printed, collected by a reader thread.
     final class Output: Sendable {
         private let lines = Mutex<[String]>([])

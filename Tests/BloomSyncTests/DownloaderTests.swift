@@ -2,10 +2,11 @@ import BloomBus
 import BloomChain
 import BloomCore
 import BloomSync
+import BloomTestSupport
 import BloomWire
 import Testing
 
-@Suite struct DownloaderTests {
+@Suite(.dedicatedThread) struct DownloaderTests {
     static let genesisTip = BloomChain.ChainTip(hash: SyncFixture.genesis.hash, height: 0)
     static let first = SyncPeer(id: PeerID(rawValue: 1), height: 40, services: .node)
     static let second = SyncPeer(id: PeerID(rawValue: 2), height: 40, services: .node)
@@ -90,7 +91,7 @@ import Testing
     }
 }
 
-@Suite struct DownloaderBufferTests {
+@Suite(.dedicatedThread) struct DownloaderBufferTests {
     @Test func schedule_whenWaitingBodiesPassTheByteBound_requestsOnlyTheHeightsJustAboveTheGap() throws {
         let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 40)
         var configuration = Downloader.Configuration()

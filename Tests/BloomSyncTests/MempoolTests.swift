@@ -1,9 +1,10 @@
 import BloomChain
 import BloomCore
 import BloomSync
+import BloomTestSupport
 import Testing
 
-@Suite struct MempoolTests {
+@Suite(.dedicatedThread) struct MempoolTests {
     /// A chain of `count` blocks paying Alice, on a fresh in-memory engine.
     private func chain(_ count: Int) throws -> (ChainEngine<InMemoryChainStore>, [Block]) {
         let engine = try ChainEngine(store: InMemoryChainStore(), genesis: SyncFixture.genesis)

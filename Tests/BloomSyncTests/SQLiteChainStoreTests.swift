@@ -1,10 +1,11 @@
 import BloomChain
 import BloomCore
 import BloomSync
+import BloomTestSupport
 import Testing
 
 /// The SQLite store against the in-memory reference store, given/when/then, one fresh database per test.
-@Suite struct SQLiteChainStoreTests {
+@Suite(.dedicatedThread) struct SQLiteChainStoreTests {
     /// Feeds the same blocks to an engine over each store and checks that both end every step alike.
     private func replay(
         _ blocks: [Block],

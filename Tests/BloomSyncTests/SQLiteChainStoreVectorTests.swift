@@ -1,11 +1,12 @@
 import BloomChain
 import BloomCore
 import BloomSync
+import BloomTestSupport
 import Testing
 
 /// The chain vectors (`chain.json`, `block_cases.json`) re-run against the SQLite store, with the same
 /// harness as the in-memory store (symlinked from BloomVectorTests/Support).
-@Suite struct SQLiteChainStoreVectorTests {
+@Suite(.dedicatedThread) struct SQLiteChainStoreVectorTests {
     @Test func replayingChainJSON_onAFileStore_endsInFinalChainInfoAndTheFinalUTXOSet() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

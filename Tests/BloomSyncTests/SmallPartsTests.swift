@@ -1,9 +1,10 @@
 import BloomCore
 import BloomSync
+import BloomTestSupport
 import Foundation
 import Testing
 
-@Suite struct RewardAddressTests {
+@Suite(.dedicatedThread) struct RewardAddressTests {
     @Test func resolve_withoutAFlag_createsOneAddressAndKeepsIt_andAFlagWins() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -21,7 +22,7 @@ import Testing
     }
 }
 
-@Suite struct BlockFileTests {
+@Suite(.dedicatedThread) struct BlockFileTests {
     @Test func decode_roundTripsRecords_andRejectsTruncationAndAbsurdLengths() throws {
         let records: [[UInt8]] = [[1, 2, 3], [], [9]]
         let encoded = BlockFile.encode(records)

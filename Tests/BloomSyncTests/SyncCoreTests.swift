@@ -2,10 +2,11 @@ import BloomBus
 import BloomChain
 import BloomCore
 import BloomSync
+import BloomTestSupport
 import BloomWire
 import Testing
 
-@Suite struct SyncCoreTests {
+@Suite(.dedicatedThread) struct SyncCoreTests {
     static func makeCore(download: Downloader.Configuration = .init()) throws -> SyncCore {
         let engine = try ChainEngine(store: SQLiteChainStore.inMemory(), genesis: SyncFixture.genesis)
         return SyncCore(engine: engine, rewardAddress: SyncFixture.bob, download: download)
@@ -189,7 +190,7 @@ import Testing
     }
 }
 
-@Suite struct SyncCorePeerTests {
+@Suite(.dedicatedThread) struct SyncCorePeerTests {
     @Test func peerConnected_fromARestartedNetReplica_forgetsThePeersOfItsOldBoot() throws {
         let core = try SyncCoreTests.makeCore()
         let old = SyncPeer(id: PeerID(replica: 0, bootID: 1, counter: 1), height: 5, services: .node)
@@ -203,7 +204,7 @@ import Testing
     }
 }
 
-@Suite struct SyncCoreForkTests {
+@Suite(.dedicatedThread) struct SyncCoreForkTests {
     @Test func ibd_whenThePeersLongerChainForksBelowOurTip_fetchesTheBranchAndReorganizes() throws {
         // Given a node holding A1…A10, and a peer whose chain shares A1…A7 and continues with B8…B15.
         let shared = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 7)
@@ -252,7 +253,7 @@ import Testing
     }
 }
 
-@Suite struct SyncCoreRelayTests {
+@Suite(.dedicatedThread) struct SyncCoreRelayTests {
     @Test func ibd_doesNotRelayOldBlocksToOtherPeers_butRelaysOnceCaughtUp() throws {
         let chain = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 100)
         let source = try SimulatedPeer(id: 1, blocks: chain)
@@ -272,7 +273,7 @@ import Testing
     }
 }
 
-@Suite struct SyncCoreExpectTests {
+@Suite(.dedicatedThread) struct SyncCoreExpectTests {
     @Test func expect_fromAnAnnouncerWeThoughtLevel_asksItForHeadersAboveOurTip_andAReferencePeerIsNotAsked() throws {
         let core = try SyncCoreTests.makeCore()
         let bulk = SyncPeer(id: PeerID(rawValue: 1), height: 0, services: .node)

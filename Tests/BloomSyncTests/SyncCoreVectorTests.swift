@@ -2,12 +2,13 @@ import BloomBus
 import BloomChain
 import BloomCore
 import BloomSync
+import BloomTestSupport
 import BloomWire
 import Testing
 
 /// `block_cases.json` through the whole sync logic on the SQLite store: each block arrives as a BLOCK from a
 /// peer, gets the recommended verdict, and an invalid one costs its sender points (spec §2.5 item 13).
-@Suite struct SyncCoreVectorTests {
+@Suite(.dedicatedThread) struct SyncCoreVectorTests {
     @Test func everyBlockCase_fromAPeer_reachesTheVerdict_andInvalidBlocksPenaliseTheSender() throws {
         let cases = try BlockCaseVectors.cases.get()
         let chain = try ChainVectors.loaded.get()

@@ -3,6 +3,7 @@ import BloomChain
 import BloomCore
 import BloomServiceKit
 import BloomSync
+import BloomTestSupport
 import BloomWire
 import Foundation
 import Testing
@@ -11,7 +12,7 @@ import Testing
 /// endpoints, the test plays bloom-net and a peer, and kills the child with SIGKILL at random moments, 20 times.
 /// A `chain.tip` is published only after its blocks committed, so every restart must start at or above the
 /// highest tip seen; the store must open (it runs `quick_check`), and the download must resume to the end.
-@Suite(.serialized) struct SyncServiceCrashTests {
+@Suite(.serialized, .dedicatedThread) struct SyncServiceCrashTests {
     static func startChild(data: String, endpoints: BusEndpoints) throws -> Process {
         let process = Process()
         process.executableURL = try CrashSafetyTests.executable()

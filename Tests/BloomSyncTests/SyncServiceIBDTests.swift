@@ -3,6 +3,7 @@ import BloomChain
 import BloomCore
 import BloomServiceKit
 import BloomSync
+import BloomTestSupport
 import BloomWire
 import Logging
 import ServiceLifecycle
@@ -11,7 +12,7 @@ import Testing
 
 /// Initial block download through the real bus client and the mock bus: the test plays bloom-net and three
 /// peers (honest, stalling, lying about its height) and answers the node's `p2p.out` requests.
-@Suite(.serialized) struct SyncServiceIBDTests {
+@Suite(.serialized, .dedicatedThread) struct SyncServiceIBDTests {
     @Test func ibd_overTheMockBus_fromAPeer500Ahead_withAStallerAndALiar_reachesItsTip() async throws {
         let chain = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 500)
         let peers = [

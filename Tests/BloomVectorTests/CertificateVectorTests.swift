@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// certificates.json: strict decoding, the Swift verify (§4.6, §5 step 3), the recomputed r and every field.
-@Suite struct CertificateVectorTests {
+@Suite(.dedicatedThread) struct CertificateVectorTests {
     /// The §11 code the node gives these bytes: `decode_error` (or another decode code), or verify's result.
     static func outcome(_ bytes: [UInt8]) -> ReasonCode {
         do {

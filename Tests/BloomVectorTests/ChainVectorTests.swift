@@ -1,10 +1,11 @@
 import BloomChain
 import BloomCore
+import BloomTestSupport
 import Foundation
 import Testing
 
 /// `chain.json`: the reference's own chain, decoded, re-encoded and replayed block by block.
-@Suite struct ChainVectorTests {
+@Suite(.dedicatedThread) struct ChainVectorTests {
     @Test func everyBlock_decodesAndReencodesByteExact_withItsFieldsAndTxids() throws {
         let chain = try ChainVectors.loaded.get()
         for (item, bytes) in zip(try chain.file["blocks"].array, chain.blockBytes) {

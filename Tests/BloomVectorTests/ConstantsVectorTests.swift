@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// constants.json: every constant of the node bit-equal with the reference's.
-@Suite struct ConstantsVectorTests {
+@Suite(.dedicatedThread) struct ConstantsVectorTests {
     /// The reference's float names and the node's constants.
     static let floats: [String: Double] = [
         "PHI": BloomConstants.phi,

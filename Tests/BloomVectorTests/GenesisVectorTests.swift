@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// genesis.json: each variant built from its `args` with the node's builders, exact bytes and hash.
-@Suite struct GenesisVectorTests {
+@Suite(.dedicatedThread) struct GenesisVectorTests {
     /// Builds the variant described by `args`; an absent key means §4.8's value (the builder's default).
     static func build(_ args: JSON) throws -> Block {
         let address = try args.optional("reward_address").map { json in

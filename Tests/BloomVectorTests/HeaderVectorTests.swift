@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// headers.json: header decoding, encoding, bloom_hash and the target comparison, exact.
-@Suite struct HeaderVectorTests {
+@Suite(.dedicatedThread) struct HeaderVectorTests {
     @Test func everyHeader_decodesToItsFieldsAndReencodes() throws {
         let headers = try Vectors.load("headers.json")["headers"].array
         #expect(!headers.isEmpty)

@@ -1,9 +1,10 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// Spec §7.5/§7.6 against `incorporate.json`: the resampling indices exactly, mixed and merged phases within the
 /// file's angular tolerance (bit-exact on the generating machine's libm; the count is reported).
-@Suite struct IncorporateVectorTests {
+@Suite(.dedicatedThread) struct IncorporateVectorTests {
     /// |a − b| as an angle, in [0, π].
     static func angleDistance(_ a: Double, _ b: Double) -> Double {
         abs((a - b).remainder(dividingBy: BloomConstants.twoPi))

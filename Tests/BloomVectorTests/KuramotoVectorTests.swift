@@ -1,10 +1,11 @@
 import BloomCore
+import BloomTestSupport
 import Foundation
 import Testing
 
 /// Spec §6.2–§6.5 against `kuramoto.json`: the RNG and the initial state bit for bit, k_base bit for bit from
 /// the run's parameters, and the dynamics within the spec's tolerance (r per round within 1e-9).
-@Suite struct KuramotoVectorTests {
+@Suite(.dedicatedThread) struct KuramotoVectorTests {
     /// The spec's tolerance on r per round (§6.5).
     static let rTolerance = 1e-9
 

@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// lucas_compact.json: Lucas traces, nonce prefixes and the compact difficulty codec, exact.
-@Suite struct LucasCompactVectorTests {
+@Suite(.dedicatedThread) struct LucasCompactVectorTests {
     @Test func lucasTrace_matchesEveryN() throws {
         let cases = try Vectors.load("lucas_compact.json")["lucas_trace"].array
         #expect(!cases.isEmpty)

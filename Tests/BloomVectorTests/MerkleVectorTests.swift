@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// merkle.json: Merkle roots for empty, single, even and odd leaf counts, exact.
-@Suite struct MerkleVectorTests {
+@Suite(.dedicatedThread) struct MerkleVectorTests {
     @Test func everyCase_rootMatches() throws {
         let cases = try Vectors.load("merkle.json")["cases"].array
         #expect(!cases.isEmpty)

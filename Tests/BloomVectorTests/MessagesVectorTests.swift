@@ -1,11 +1,12 @@
 import BloomCore
+import BloomTestSupport
 import BloomWire
 import Foundation
 import Testing
 
 /// `messages.json` (spec §2): every frame decoded, compared field by field and re-encoded byte for byte; every
 /// malformed item fed to the message layer; and `constants.json`'s type table against ``MessageType``.
-@Suite struct MessagesVectorTests {
+@Suite(.dedicatedThread) struct MessagesVectorTests {
     /// The services a peer must have advertised for a frame with this `needs` (nil: a plain reference peer).
     /// A `BULK_SYNC` peer also sets `LARGE_FRAMES`, or its `BULK_SYNC` bit is ignored (§2.5 item 12).
     static func peerServices(needs: JSON?) throws -> ServiceFlags {

@@ -1,8 +1,9 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// The §6.3 order parameter against every phase vector whose r/ψ the reference recorded.
-@Suite struct OrderParameterVectorTests {
+@Suite(.dedicatedThread) struct OrderParameterVectorTests {
     @Test func phaseGossipInputs_matchReferenceBitForBit() throws {
         let file = try Vectors.load("phase_gossip.json")
         for item in try file["phase"].array {

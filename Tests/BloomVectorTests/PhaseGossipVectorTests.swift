@@ -1,10 +1,11 @@
 import BloomCore
+import BloomTestSupport
 import BloomWire
 import Testing
 
 /// `phase_gossip.json` (spec §7.1, §2.5 item 10): the PHASE encoder from f64 input, COHERENCE payloads, and the
 /// recommended outcome for unusual PHASE payloads.
-@Suite struct PhaseGossipVectorTests {
+@Suite(.dedicatedThread) struct PhaseGossipVectorTests {
     /// See `MessagesVectorTests.wireFloat`: JSON numbers that are widened f32 values, compared as f32.
     static func wireFloat(_ json: JSON) throws -> Float { Float(try json.double) }
 

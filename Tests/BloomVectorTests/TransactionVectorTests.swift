@@ -1,9 +1,10 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 /// transactions.json: fields, serialization, signing bytes, txid, coinbase shape and construction, structure
 /// rules, rewards and the strict TX decoder, exact.
-@Suite struct TransactionVectorTests {
+@Suite(.dedicatedThread) struct TransactionVectorTests {
     @Test func everyTransaction_decodesToItsFields() throws {
         let transactions = try Vectors.load("transactions.json")["transactions"].array
         #expect(!transactions.isEmpty)

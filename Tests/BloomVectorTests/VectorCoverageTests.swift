@@ -1,9 +1,10 @@
+import BloomTestSupport
 import Foundation
 import Testing
 
 /// Every vector file the reference produced must have a checker here, and every checker's file must exist:
 /// a new file in the vectors directory fails this suite until someone writes its tests.
-@Suite struct VectorCoverageTests {
+@Suite(.dedicatedThread) struct VectorCoverageTests {
     /// The vector files this suite knows how to check, and the suites that check them.
     static let checkedFiles: [String: String] = [
         "block_cases.json": "BlockCasesVectorTests",

@@ -1,10 +1,11 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 @testable import BloomWire
 
 /// The frame decoder driven the way a socket drives it: arbitrary chunks, empty reads, EOF.
-@Suite struct FrameDecoderTests {
+@Suite(.dedicatedThread) struct FrameDecoderTests {
     /// A stream of frames and, for each, the stream offset just past its last byte.
     struct Stream {
         var bytes: [UInt8] = []

@@ -1,9 +1,10 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 @testable import BloomWire
 
-@Suite struct FrameEncoderTests {
+@Suite(.dedicatedThread) struct FrameEncoderTests {
     @Test func plainFrame_isTypeLengthPayloadInOneArray() throws {
         let frame = try FrameEncoder().frame(type: .coherence, payload: [1, 2, 3])
         #expect(frame == [0x22, 3, 0, 1, 2, 3])

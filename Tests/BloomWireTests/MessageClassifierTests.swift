@@ -1,8 +1,9 @@
+import BloomTestSupport
 import Testing
 
 @testable import BloomWire
 
-@Suite struct MessageClassifierTests {
+@Suite(.dedicatedThread) struct MessageClassifierTests {
     static let getHeaders: [UInt8] = [1, 0, 0, 0, 10, 0, 0, 0]
 
     @Test func bulkSyncTypes_fromAPeerWithoutBulkSync_areProtocolViolations() {

@@ -1,10 +1,11 @@
 import BloomCore
+import BloomTestSupport
 import Testing
 
 @testable import BloomWire
 
 /// Every payload decoder against short, long, truncated, non-finite and absurd-count input.
-@Suite struct PayloadDecoderTests {
+@Suite(.dedicatedThread) struct PayloadDecoderTests {
     static func reason(_ type: MessageType, _ payload: [UInt8]) -> PayloadError.Reason? {
         do {
             _ = try PeerMessage(type: type, payload: payload)

@@ -1,8 +1,9 @@
+import BloomTestSupport
 import Testing
 
 @testable import BloomWire
 
-@Suite struct RateLimitTests {
+@Suite(.dedicatedThread) struct RateLimitTests {
     /// Takes `count` tokens at `now` and returns how many were granted.
     static func take(_ count: Int, from bucket: inout TokenBucket, at now: Double) -> Int {
         var granted = 0

@@ -21,29 +21,3 @@ final class TemporaryDirectory: Sendable {
         try? FileManager.default.removeItem(atPath: path)
     }
 }
-
-/// Runs `body` and fails with `TimedOut` if it has not finished after `seconds`. Only detects hangs: the limit is
-/// generous and nothing asserts on speed.
-func withHangGuard<T: Sendable>(
-    seconds: Double = 30,
-    _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
-        }
-        guard let first = try await group.next(), let value = first else {
-            group.cancelAll()
-            throw TimedOut(seconds: seconds)
-        }
-        group.cancelAll()
-        return value
-    }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    var seconds: Double
-    var description: String { "did not finish within \(seconds) s (hang)" }
-}
