@@ -116,6 +116,11 @@ public final class MockBus: Sendable {
     /// Messages seen missing from the publishers' sequence numbers.
     public var dropped: UInt64 { recorder.state.withLock { $0.gaps.dropped } }
 
+    /// Calls to `next` and `waitForSubscription` now waiting (a test can wait for its own wait to be in place).
+    public var pendingWaits: Int {
+        recorder.state.withLock { $0.messageWaiters.count + $0.subscriptionWaiters.count }
+    }
+
     /// Subscriptions (prefixes, terminator included for exact topics) currently known to the forwarder.
     public var subscriptions: Set<[UInt8]> { recorder.state.withLock { $0.subscriptions } }
 

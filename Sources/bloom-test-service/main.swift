@@ -5,6 +5,7 @@ import ServiceLifecycle
 // A fake service for the supervisor's tests and benchmarks. It takes its name from BLOOM_SERVICE_NAME (set by
 // the supervisor) and its behaviour from the environment of its definition:
 //   BLOOM_TEST_EXIT_AFTER_MS=N   exit after N ms (with BLOOM_TEST_EXIT_CODE, default 1)
+//   BLOOM_TEST_EXIT_WHILE=PATH   ...but only while PATH exists (a test ends a crash loop by removing it)
 //   BLOOM_TEST_HANG_AFTER_MS=N   stop heartbeating after N ms, but keep running
 //   BLOOM_TEST_IGNORE_SIGTERM=1  ignore SIGTERM (the supervisor must SIGKILL it)
 //   BLOOM_TEST_CLOSE_OUTPUT=1    close stdout and stderr at start (end of file for the supervisor)
@@ -35,7 +36,9 @@ struct FakeService: Service {
             try? await Task.sleep(for: .milliseconds(delay))
             context.link.stop()
         }
-        if let text = environment["BLOOM_TEST_EXIT_AFTER_MS"], let delay = Int(text) {
+        if let text = environment["BLOOM_TEST_EXIT_AFTER_MS"], let delay = Int(text),
+            environment["BLOOM_TEST_EXIT_WHILE"].map({ FileManager.default.fileExists(atPath: $0) }) ?? true
+        {
             try? await Task.sleep(for: .milliseconds(delay))
             exit(Int32(environment["BLOOM_TEST_EXIT_CODE"] ?? "1") ?? 1)
         }

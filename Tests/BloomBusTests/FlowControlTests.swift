@@ -60,8 +60,9 @@ struct FlowControlTests {
 
     @Test("a custom SocketLoop handler can stop reading a socket and resume after wake()")
     func customHandler_pauseAndResume() async throws {
-        let directory = try TemporaryDirectory()
-        let endpoint = "ipc://" + directory.appending("pp")
+        // inproc: a PUSH send to a bound PULL of the same context is in the PULL's pipe when `send` returns, so
+        // the messages below are readable before the loop's next poll, not merely on their way.
+        let endpoint = "inproc://gate-" + UUID().uuidString
         let context = try ZMQContext.make()
         let pull = try context.makeSocket(.pull)
         try pull.bind(endpoint)
@@ -71,8 +72,12 @@ struct FlowControlTests {
         let loop = try SocketLoop(sockets: [pull], handler: handler, configuration: .init(name: "test.gate"))
         for index in 0..<10 { try push.send([[UInt8(index)]]) }
         let received = try await withHangGuard {
-            // Closed gate: nothing may be read, whatever waits in the socket.
-            try await Task.sleep(for: .milliseconds(20))
+            // Closed gate: two wake-ups make the loop run a whole iteration (poll set built, poll, wake handled)
+            // that began after the messages were readable. A loop that polled the socket anyway would read them.
+            for wakes in 1...2 {
+                loop.wake()
+                while handler.wakes.withLock({ $0 }) < wakes { try await Task.sleep(for: .milliseconds(1)) }
+            }
             let before = handler.received.withLock { $0 }
             handler.open.withLock { $0 = true }
             loop.wake()
@@ -92,6 +97,12 @@ final class GateHandler: SocketLoopHandler, Sendable {
     let open = Mutex(false)
     let received = Mutex<[UInt8]>([])
     let finished = Mutex(false)
+    /// Wake-ups the loop has handled.
+    let wakes = Mutex(0)
+
+    func woke() {
+        wakes.withLock { $0 += 1 }
+    }
 
     func pollEvents(forSocket index: Int) -> ZMQPollEvents {
         open.withLock { $0 } ? .readable : []

@@ -50,23 +50,36 @@ struct ShutdownTests {
     func context_terminationWithUndeliveredMessages_doesNotHang() async throws {
         let directory = try TemporaryDirectory()
         let endpoint = "ipc://" + directory.appending("nobody")
-        try await withHangGuard {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        let contextGone = try await withHangGuard {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Bool, any Error>) in
                 // On its own thread: zmq_ctx_term blocks that thread, never the cooperative pool.
                 Thread {
                     do {
-                        let context = try ZMQContext.make()
-                        let push = try context.makeSocket(.push)
-                        try push.connect(endpoint)  // nobody binds: every message stays queued
-                        for _ in 0..<500 { _ = try push.send([[UInt8](repeating: 3, count: 100)], nonBlocking: true) }
-                        // Dropping the last references closes the socket, then terminates the context.
-                        continuation.resume()
+                        // The socket and the context are released when this call returns: zmq_close, then
+                        // zmq_ctx_term, which a socket with undeliverable messages and a non-zero linger would block.
+                        let context = try Self.queueUndeliverableMessages(to: endpoint)
+                        continuation.resume(returning: context.value == nil)
                     } catch {
                         continuation.resume(throwing: error)
                     }
                 }.start()
             }
         }
+        #expect(contextGone, "the context was not released, so zmq_ctx_term never ran")
+    }
+
+    /// Connects a PUSH socket to an endpoint nobody binds and queues messages on it; returns a weak reference to
+    /// the context, which is terminated once the socket and context go out of scope here.
+    private static func queueUndeliverableMessages(to endpoint: String) throws -> WeakContext {
+        let context = try ZMQContext.make()
+        let push = try context.makeSocket(.push)
+        try push.connect(endpoint)  // nobody binds: every message stays queued
+        for _ in 0..<500 { _ = try push.send([[UInt8](repeating: 3, count: 100)], nonBlocking: true) }
+        return WeakContext(value: context)
+    }
+
+    private struct WeakContext: @unchecked Sendable {
+        weak var value: ZMQContext?
     }
 
     @Test("shutting a context down wakes a blocked receive with ETERM")
@@ -97,7 +110,10 @@ struct ShutdownTests {
     func mock_stop_failsPendingWaits() async throws {
         let mock = try MockBus()
         let waiting = Task { try await mock.next(topic: .chainTip, timeout: .seconds(60)) }
-        try await Task.sleep(for: .milliseconds(20))
+        // Only once the wait is registered does stopping test what this test is about.
+        try await withHangGuard {
+            while mock.pendingWaits == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        }
         await mock.stop()
         await #expect(throws: MockBusError.stopped) { _ = try await waiting.value }
         await #expect(throws: MockBusError.stopped) { _ = try await mock.next(topic: .chainTip) }

@@ -23,7 +23,16 @@ import Testing
         #expect(block.certificate.bloomStart == 0 && block.certificate.bloomEnd == 6)
         #expect(block.certificate.rValues.allSatisfy { $0 == block.header.orderParameter })
         #expect(block.certificate.psiValues.allSatisfy { $0 == block.header.meanPhase })
-        #expect(Genesis.hash == block.hash)
+    }
+
+    @Test func hash_isSHA256dOfTheLucasPrefixAndTheHeader_andIsTheSpecCheckpoint() {
+        let header = Genesis.block().header
+        // §3.2: bloom_hash = SHA256d(u32 LE L_(nonce mod 1000) ‖ header92); §4.8: nonce 7, prefix L₇ = 29.
+        let preimage: [UInt8] = [29, 0, 0, 0] + header.encoded()
+        #expect(header.hashPreimage == preimage)
+        #expect(Genesis.hash == SHA256d.hash(preimage))
+        // §4.8 writes the consensus checkpoint in its text.
+        #expect(Genesis.hash.hex == "1a63c5e07a79be7a693111e0680f12dc2da17d795b736acccea06c0db3788e49")
     }
 
     @Test func block_withRewardAddressHasACoinbaseAsMerkleRoot() {

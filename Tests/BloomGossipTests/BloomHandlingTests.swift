@@ -6,7 +6,7 @@ import Testing
 
 @Suite(.dedicatedThread) struct BloomHandlingTests {
     @Test func validNewBloom_expectsTheBlockFromTheAnnouncerAndRelaysToTheOthers() throws {
-        let payload = Fixtures.validCertificatePayload
+        let payload = try Fixtures.validCertificatePayload()
         #expect(try ConsensusCertificate(decoding: payload).verify() == nil)
         var engine = GossipEngine(configuration: GossipConfiguration())
         let actions = engine.receive(type: .bloom, payload: payload, from: Fixtures.alice, now: 1)
@@ -27,7 +27,7 @@ import Testing
 
     @Test(arguments: ["truncated", "threshold", "nan", "r_mismatch", "trailing"])
     func invalidBloom_isPenalisedAndNothingElse(kind: String) throws {
-        let valid = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload)
+        let valid = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload())
         var bad = valid
         var payload: [UInt8]
         switch kind {
@@ -57,12 +57,12 @@ import Testing
             .isEmpty)
     }
 
-    @Test func validBloom_fromAPeerThatJustReportedLowR_isContradictionEvidence() {
+    @Test func validBloom_fromAPeerThatJustReportedLowR_isContradictionEvidence() throws {
         var engine = GossipEngine(configuration: GossipConfiguration())
         _ = engine.receive(type: .coherence, payload: Fixtures.coherence(r: 0.1, psi: 0), from: Fixtures.alice,
                            now: 0)
-        let actions = engine.receive(type: .bloom, payload: Fixtures.validCertificatePayload, from: Fixtures.alice,
-                                     now: 0.5)
+        let certificate = try Fixtures.validCertificatePayload()
+        let actions = engine.receive(type: .bloom, payload: certificate, from: Fixtures.alice, now: 0.5)
         #expect(actions.contains { if case .expect = $0 { true } else { false } })
         #expect(engine.peers[Fixtures.alice]?.counters.count(.contradictingBloom) == 1)
     }
@@ -95,7 +95,7 @@ import Testing
     @Test func newBlooms_beyondThePeersAllowance_areDroppedWithoutPenalty() throws {
         let limit = RateLimit(burst: 2, refillPerSecond: 0.5)
         var engine = GossipEngine(configuration: GossipConfiguration(bloomLimit: limit))
-        let base = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload)
+        let base = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload())
         // Distinct valid certificates: psi values are never checked beyond finiteness.
         let payloads = (0..<4).map { index -> [UInt8] in
             var certificate = base
@@ -112,7 +112,7 @@ import Testing
 
     @Test func contradictingBlooms_lowerTheScoreButAreNeverPenalised() throws {
         var engine = GossipEngine(configuration: GossipConfiguration())
-        let base = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload)
+        let base = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload())
         var penalties = 0
         for index in 0..<20 {
             let now = Double(index) * 0.5

@@ -58,10 +58,12 @@ enum Fixtures {
 
     struct NoSeal: Error {}
 
-    /// A valid certificate's payload, mined once.
-    static let validCertificatePayload: [UInt8] = {
-        (try? mineOneSeal().certificate.encoded()) ?? []
-    }()
+    /// A valid certificate's payload, mined once; a test that needs it fails with the mining error if mining failed.
+    static func validCertificatePayload() throws -> [UInt8] {
+        try minedCertificatePayload.get()
+    }
+
+    private static let minedCertificatePayload = Result { try mineOneSeal().certificate.encoded() }
 
     static func sends(_ actions: [GossipAction]) -> [(MessageType, [UInt8], OutboundTarget)] {
         actions.compactMap {

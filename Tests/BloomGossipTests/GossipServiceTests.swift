@@ -131,7 +131,7 @@ import Testing
 
     @Test func validBloom_givesGossipExpectAndRelay_invalidGivesPenaltyOnly() async throws {
         let harness = try await ServiceHarness.start(mining: Self.idle)
-        var invalid = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload)
+        var invalid = try ConsensusCertificate(decoding: Fixtures.validCertificatePayload())
         invalid.threshold = 0.5
         harness.fromPeer(Fixtures.bob, .bloom, invalid.encoded())
         let (_, order) = try await harness.mock.next(P2PControl.self, topic: .p2pControl)
@@ -141,7 +141,7 @@ import Testing
         }
         #expect(peer == PeerID(rawValue: Fixtures.bob.raw))
         #expect(reason == "bloom_cert_threshold_not_zc")
-        let payload = Fixtures.validCertificatePayload
+        let payload = try Fixtures.validCertificatePayload()
         harness.fromPeer(Fixtures.alice, .bloom, payload)
         let (_, expect) = try await harness.mock.next(GossipExpect.self, topic: .gossipExpect)
         #expect(expect.announcer == PeerID(rawValue: Fixtures.alice.raw))

@@ -15,17 +15,16 @@ import Testing
         }
     }
 
+    /// Where systemd-analyze is, if installed.
+    static let systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
     /// `systemd-analyze verify` checks the unit's syntax and that ExecStart names an executable, so the check runs
     /// on a copy whose ExecStart points at the bloom-supervisor just built.
-    @Test func systemdUnit_passesSystemdAnalyzeVerify() throws {
-        guard
-            let analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else {
-            print("SKIPPED: systemd-analyze is not installed; the unit file was not verified")
-            return
-        }
+    @Test(.enabled(if: systemdAnalyze != nil, "systemd-analyze is not installed"))
+    func systemdUnit_passesSystemdAnalyzeVerify() throws {
+        let analyze = try #require(Self.systemdAnalyze)
         let directory = "/tmp/bloom-unit-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

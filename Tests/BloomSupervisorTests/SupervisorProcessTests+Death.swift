@@ -1,5 +1,6 @@
 import BloomCLI
 import BloomServiceKit
+import BloomTestSupport
 import Foundation
 import Testing
 
@@ -13,8 +14,7 @@ extension SupervisorProcessTests {
         let process = try #require(node.process)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let deadline = Date().addingTimeInterval(10)
-        while pids.contains(where: TestNode.alive) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        pollUntil(seconds: 10) { !pids.contains(where: TestNode.alive) }
         #expect(pids.filter(TestNode.alive).isEmpty, "children left running after the supervisor was killed")
     }
 
@@ -45,14 +45,12 @@ extension SupervisorProcessTests {
         let missing = TestNode.Service(name: "bloom-sync", stopOrder: 2)
         let node = try TestNode(services: Array(TestNode.standard().prefix(2)))
         defer { node.shutdown() }
-        // No command: the supervisor looks for bloom-sync beside itself, where the tests build none.
+        // No command: the supervisor looks for bloom-sync beside itself, and this one has nothing beside it.
         let text = "[service]\nname = \"\(missing.name)\"\nstop_order = 2\n"
         try text.write(toFile: node.servicesDirectory + "/bloom-sync.toml", atomically: true, encoding: .utf8)
-        guard !FileManager.default.fileExists(atPath: TestNode.binaries + "/bloom-sync") else {
-            print("SKIPPED: a real bloom-sync is built beside bloom-supervisor")
-            return
-        }
-        try node.start()
+        let supervisor = try node.lonelySupervisor()
+        let binaries = (supervisor as NSString).deletingLastPathComponent
+        try node.start(executable: supervisor)
         let status = try node.waitFor("net and gossip ready") { status in
             status["bloom-net/0"]?["state"] == .string("ready")
                 && status["bloom-gossip/0"]?["state"] == .string("ready")
@@ -61,7 +59,7 @@ extension SupervisorProcessTests {
         #expect(status["bloom-sync/0"]?["failure"]?.stringValue?.contains("not built") == true)
         #expect(
             throws: CLIError.commandFailed(
-                "bloom-sync is not available (not built: no executable at \(TestNode.binaries)/bloom-sync)"
+                "bloom-sync is not available (not built: no executable at \(binaries)/bloom-sync)"
             )
         ) {
             try node.request("chain")
@@ -85,12 +83,12 @@ extension SupervisorProcessTests {
         // Stopped, the supervisor neither heartbeats nor reaps: its children must notice the silence themselves.
         kill(process.processIdentifier, SIGSTOP)
         defer { kill(process.processIdentifier, SIGCONT) }
-        let deadline = Date().addingTimeInterval(15)
+
         func running(_ pid: Int32) -> Bool {
             guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return false }
             return !text.contains("State:\tZ")
         }
-        while pids.contains(where: running) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        pollUntil(seconds: 15) { !pids.contains(where: running) }
         #expect(pids.filter(running).isEmpty, "children still running while the supervisor is silent")
     }
 }

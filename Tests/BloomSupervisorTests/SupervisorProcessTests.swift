@@ -48,9 +48,16 @@ import Testing
     }
 
     @Test func crashLoop_marksTheServiceFailedKeepsOthersAndRestartClearsIt() throws {
-        let node = try TestNode(
-            services: TestNode.standard(environment: ["bloom-sync": ["BLOOM_TEST_EXIT_AFTER_MS=20"]])
+        let node = try TestNode()
+        // bloom-sync crashes 20 ms after each start while this file exists, so that the restart below, made after
+        // the file is gone, ends the loop whatever the timing.
+        let crashing = node.root + "/sync-crashes"
+        try node.rewrite(
+            TestNode.standard(
+                environment: ["bloom-sync": ["BLOOM_TEST_EXIT_AFTER_MS=20", "BLOOM_TEST_EXIT_WHILE=\(crashing)"]]
+            )
         )
+        _ = FileManager.default.createFile(atPath: crashing, contents: nil)
         defer { node.shutdown() }
         try node.start()
         let failed = try node.waitFor("sync failed", seconds: 30) { $0["bloom-sync/0"]?["state"] == .string("failed") }
@@ -60,9 +67,11 @@ import Testing
         #expect(failed["bloom-gossip/0"]?["state"] == .string("ready"))
         #expect(failed["bloom-net/0"]?["restarts"] == .number(0))
         #expect(node.log.contains("SERVICE FAILED"))
+        try FileManager.default.removeItem(atPath: crashing)
         _ = try node.request("restart", args: .object(["service": .string("sync")]))
-        let cleared = try node.status()
-        #expect(cleared["bloom-sync/0"]?["state"] != .string("failed"))
+        let cleared = try node.waitFor("sync ready after the restart") {
+            $0["bloom-sync/0"]?["state"] == .string("ready")
+        }
         #expect(cleared["bloom-sync/0"]?["restarts"] == .number(6))
     }
 

@@ -1,5 +1,6 @@
 import BloomCLI
 import BloomServiceKit
+import BloomTestSupport
 import Foundation
 import Testing
 
@@ -58,6 +59,11 @@ final class TestNode {
         servicesDirectory = root + "/services"
         logPath = root + "/supervisor.log"
         try FileManager.default.createDirectory(atPath: servicesDirectory, withIntermediateDirectories: true)
+        try rewrite(services)
+    }
+
+    /// Writes the definitions of `services` (fakes) into the services directory, replacing any there.
+    func rewrite(_ services: [Service]) throws {
         for service in services {
             let environment = service.environment.map { "\"\($0)\"" }.joined(separator: ", ")
             let text = """
@@ -73,10 +79,24 @@ final class TestNode {
         }
     }
 
-    /// Starts bloom-supervisor with `arguments` added to the data and services directories.
-    func start(_ arguments: [String] = []) throws {
+    /// A bloom-supervisor executable alone in a directory of this node, with no service built beside it: a hard
+    /// link to the built one where the file system allows (the supervisor finds its services through
+    /// `/proc/self/exe`, which names the link), else a copy.
+    func lonelySupervisor() throws -> String {
+        let directory = root + "/bin"
+        let path = directory + "/bloom-supervisor"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if link(Self.binaries + "/bloom-supervisor", path) != 0 {
+            try FileManager.default.copyItem(atPath: Self.binaries + "/bloom-supervisor", toPath: path)
+        }
+        return path
+    }
+
+    /// Starts bloom-supervisor (the built one unless `executable` names another) with `arguments` added to the
+    /// data and services directories.
+    func start(_ arguments: [String] = [], executable: String = TestNode.binaries + "/bloom-supervisor") throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binaries + "/bloom-supervisor")
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments =
             ["--data-dir", dataDirectory, "--services-dir", servicesDirectory, "--port", "17618"] + arguments
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -117,15 +137,13 @@ final class TestNode {
     func waitFor(_ what: String, seconds: Double = 20, _ condition: ([String: JSONValue]) -> Bool) throws -> [String:
         JSONValue]
     {
-        let deadline = Date().addingTimeInterval(seconds)
         var last: [String: JSONValue] = [:]
-        while Date() < deadline {
-            if let current = try? status() {
-                last = current
-                if condition(current) { return current }
-            }
-            Thread.sleep(forTimeInterval: 0.05)
+        let held = pollUntil(seconds: seconds) {
+            guard let current = try? status() else { return false }
+            last = current
+            return condition(current)
         }
+        if held { return last }
         throw TestNodeError.timeout(
             "\(what); last status: \(JSONValue.object(last).encoded())\nlog:\n\(log.suffix(3000))"
         )
@@ -144,8 +162,7 @@ final class TestNode {
     /// Waits for the supervisor to exit and returns its status.
     func waitExit(seconds: Double = 20) throws -> Int32 {
         guard let process else { throw TestNodeError.timeout("not started") }
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        pollUntil(seconds: seconds) { !process.isRunning }
         if process.isRunning { throw TestNodeError.timeout("supervisor still running; log:\n\(log.suffix(3000))") }
         return process.terminationStatus
     }
@@ -161,8 +178,7 @@ final class TestNode {
         if let process, process.isRunning {
             // Gracefully first, so that the supervisor reaps its children; SIGKILL if it does not go.
             kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            pollUntil(seconds: 10, every: 0.02) { !process.isRunning }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
