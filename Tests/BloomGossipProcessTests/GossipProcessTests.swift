@@ -1,11 +1,12 @@
 import BloomBus
 import BloomCore
+import BloomTestSupport
 import Foundation
 import Testing
 
 /// The `bloom-gossip` binary, started as the supervisor would, on a mock bus: it mines on a tip, answers
 /// nothing it should not, and exits 0 on SIGTERM.
-@Suite(.serialized) struct GossipProcessTests {
+@Suite(.serialized, .dedicatedThread) struct GossipProcessTests {
     /// `.build/debug/bloom-gossip`, beside this test bundle.
     static var binary: URL {
         var url = Bundle.main.bundleURL
@@ -26,6 +27,13 @@ import Testing
             "--mine", "--min-block-interval", "1", "--log-level", "warning",
         ]
         try process.run()
+        // On any failure below, the miner must not outlive the test.
+        defer {
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
         try await mock.waitForSubscription(.chainTip)
         let tip = ChainTip(height: 1, hash: [UInt8](repeating: 7, count: 32).withUnsafeBytes { Hash256($0) })
         mock.publish(.chainTip, tip, as: SenderID(service: .sync, replica: 0, bootID: 3))

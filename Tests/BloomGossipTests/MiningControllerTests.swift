@@ -141,16 +141,9 @@ import Testing
             onEvent: { continuation.yield($0) }
         )
         thread.start()
-        var sealed: SealedBlock?
-        for await event in stream {
-            if case .sealed(let block) = event {
-                sealed = block
-                break
-            }
-        }
+        defer { thread.stopAndWait() }
+        let block = try await Self.firstSeal(in: stream)
         let status = thread.status
-        thread.stopAndWait()
-        let block = try #require(sealed)
         #expect(block.certificate.verify() == nil)
         #expect(status.mining)
         #expect(status.rounds > 0)
@@ -173,17 +166,22 @@ import Testing
             onEvent: { continuation.yield($0) }
         )
         thread.start()
+        defer { thread.stopAndWait() }
         let tip = TipUpdate(height: 7, hash: Fixtures.hash(0x31))
         thread.post(tip: tip)
-        var sealed: SealedBlock?
-        for await event in stream {
-            if case .sealed(let block) = event {
-                sealed = block
-                break
+        let sealed = try await Self.firstSeal(in: stream)
+        #expect(sealed.prevHash == tip.hash)
+        #expect(sealed.height == 8)
+    }
+
+    /// The first seal the thread reports; a thread that never seals fails the test instead of hanging it.
+    static func firstSeal(in stream: AsyncStream<EnsembleThread.Event>) async throws -> SealedBlock {
+        let sealed = try await withHangGuard(seconds: 120) { () async -> SealedBlock? in
+            for await event in stream {
+                if case .sealed(let block) = event { return block }
             }
+            return nil
         }
-        thread.stopAndWait()
-        #expect(sealed?.prevHash == tip.hash)
-        #expect(sealed?.height == 8)
+        return try #require(sealed, "the event stream ended without a seal")
     }
 }

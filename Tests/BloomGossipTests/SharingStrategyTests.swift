@@ -99,7 +99,7 @@ import Testing
     /// and checks that each peer receives at most one PHASE (broadcast or answer) per second.
     @Test(arguments: SharingStrategy.allCases)
     func noPeer_getsMoreThanOnePhasePerSecond(strategy: SharingStrategy) {
-        var generator = RandomInputTests.Generator(state: 42)
+        var generator = SplitMix64(seed: 42)
         var engine = GossipEngine(configuration: GossipConfiguration(strategy: strategy))
         let peers = [Fixtures.alice, Fixtures.bob, Fixtures.carol]
         for peer in peers { engine.peerConnected(peer, address: nil, now: 0) }

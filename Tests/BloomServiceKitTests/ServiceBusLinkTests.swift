@@ -33,14 +33,15 @@ import Testing
     }
 
     private func next(_ socket: ZMQSocket, seconds: Double = 10) throws -> ServiceWire.Incoming? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
+        var message: ServiceWire.Incoming?
+        try pollUntil(seconds: seconds, every: 0) {
             guard try NodeBus.wait([.socket(socket)], timeoutMs: 100)[0],
                 let frames = try socket.receive(nonBlocking: true)
-            else { continue }
-            if let message = ServiceWire.decode(frames) { return message }
+            else { return false }
+            message = ServiceWire.decode(frames)
+            return message != nil
         }
-        return nil
+        return message
     }
 
     @Test func link_sendsHeartbeatsWithItsIdentityAndAnnouncesStateChanges() throws {
@@ -80,9 +81,9 @@ import Testing
             defer { link.stop() }
             let sender = SenderID.newBoot(service: .supervisor)
             func ask(_ id: UInt64, _ cmd: String) throws -> ReplyMessage? {
-                let deadline = Date().addingTimeInterval(10)
                 var sent = Date.distantPast
-                while Date() < deadline {
+                var reply: ReplyMessage?
+                try pollUntil(seconds: 10, every: 0) {
                     // Re-ask until the link's subscription has reached the forwarder (slow joiner).
                     if Date().timeIntervalSince(sent) > 0.2 {
                         let frames = try #require(
@@ -96,9 +97,10 @@ import Testing
                         try publisher.send(frames)
                         sent = Date()
                     }
-                    if case .reply(let reply) = try next(subscriber, seconds: 0.2), reply.id == id { return reply }
+                    if case .reply(let answer) = try next(subscriber, seconds: 0.2), answer.id == id { reply = answer }
+                    return reply != nil
                 }
-                return nil
+                return reply
             }
             let unanswered = try #require(try ask(1, "peers"))
             #expect(unanswered.ok == false && unanswered.error?.contains("does not answer 'peers'") == true)

@@ -1,3 +1,4 @@
+import BloomBus
 import BloomChain
 import BloomCore
 import BloomSync
@@ -9,10 +10,30 @@ import Testing
 /// Crash safety of the SQLite store: a child `bloom-sync --load-blocks` is killed with SIGKILL at random moments
 /// while it writes blocks; every block it reported as committed must survive, and the database must stay sound.
 @Suite(.serialized, .dedicatedThread) struct CrashSafetyTests {
-    /// Lines a child printed, collected by a reader thread.
+    /// Lines a child printed, collected by a reader thread of its own.
+    ///
+    /// A blocking read on a thread, not `FileHandle.readabilityHandler`: that handler is a dispatch source, which
+    /// Foundation cancels asynchronously, so with a new pipe per child the closed descriptor's number came back
+    /// while its source was still registered, and libdispatch's event loop crashed the test process.
     final class Output: Sendable {
         private let lines = Mutex<[String]>([])
         private let pending = Mutex<String>("")
+        private let ended = DispatchSemaphore(value: 0)
+
+        /// Starts reading `handle` until end of file.
+        static func collecting(_ handle: FileHandle) -> Output {
+            let output = Output()
+            Thread {
+                while case let data = handle.availableData, !data.isEmpty { output.append(data) }
+                output.ended.signal()
+            }.start()
+            return output
+        }
+
+        /// Waits (bounded) until the writer closed its end: after the child exited, everything it wrote is here.
+        func waitForEnd() -> Bool {
+            ended.wait(timeout: .now() + 60) == .success
+        }
 
         func append(_ data: Data) {
             let text = String(decoding: data, as: UTF8.self)
@@ -55,7 +76,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
 
         var reported = Set<String>()
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64.printingSeed()
         var killedMidWrite = 0
         for _ in 0..<20 {
             // Given a child importing the chain (resuming where the last one died).
@@ -65,24 +86,20 @@ import Testing
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = FileHandle.nullDevice
-            let output = Output()
-            pipe.fileHandleForReading.readabilityHandler = { handle in
-                let data = handle.availableData
-                if !data.isEmpty { output.append(data) }
-            }
             try process.run()
+            let output = Output.collecting(pipe.fileHandleForReading)
 
             // When it is killed after a random number of commits plus a random fraction of a batch.
             let afterLines = Int.random(in: 0...60, using: &generator)
-            while output.count < afterLines && process.isRunning { usleep(200) }
+            var waiting = HangDeadline(budget: .seconds(60))
+            while output.count < afterLines && process.isRunning && !waiting.expired() { usleep(200) }
             usleep(UInt32.random(in: 0...4_000, using: &generator))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 killedMidWrite += 1
             }
             process.waitUntilExit()
-            pipe.fileHandleForReading.readabilityHandler = nil
-            output.append(pipe.fileHandleForReading.readDataToEndOfFile())
+            #expect(output.waitForEnd(), "the child's output never ended")
             reported.formUnion(output.all)
 
             // Then every reported block is on the main chain of a sound store.
@@ -111,7 +128,7 @@ import Testing
         let store = try SQLiteChainStore(path: storePath)
         #expect(try store.integrityCheck().isEmpty)
         let engine = try ChainEngine(store: store, genesis: SyncFixture.genesis)
-        #expect(engine.tip == ChainTip(hash: blocks[blocks.count - 1].hash, height: UInt32(blocks.count)))
+        #expect(engine.tip == BloomChain.ChainTip(hash: blocks[blocks.count - 1].hash, height: UInt32(blocks.count)))
         #expect(try engine.chainInfo().utxoCount == UInt64(blocks.count))
         try store.close()
     }
@@ -139,26 +156,26 @@ import Testing
         let pipe = Pipe()
         service.standardError = pipe
         service.standardOutput = pipe
-        let output = Output()
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { output.append(data) }
-        }
         try service.run()
-        while !output.all.contains(where: { $0.contains("chain open") }) && service.isRunning { usleep(2_000) }
+        let output = Output.collecting(pipe.fileHandleForReading)
+        // Bounded, so that a service that never opens its chain fails the test instead of hanging it.
+        var opening = HangDeadline(budget: .seconds(60))
+        while !output.all.contains(where: { $0.contains("chain open") }) && service.isRunning && !opening.expired() {
+            usleep(2_000)
+        }
+        #expect(output.all.contains { $0.contains("chain open") }, "bloom-sync never reported its chain open")
 
         // When it gets SIGTERM.
         kill(service.processIdentifier, SIGTERM)
         service.waitUntilExit()
-        pipe.fileHandleForReading.readabilityHandler = nil
-        output.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        #expect(output.waitForEnd(), "the service's output never ended")
 
         // Then it closed the chain and exited 0, and the store opens clean at the same tip.
         #expect(service.terminationReason == .exit && service.terminationStatus == 0)
         #expect(output.all.contains { $0.contains("chain closed") })
         let store = try SQLiteChainStore(path: dataDirectory + "/" + LoadBlocksCommand.storeFileName)
         #expect(try store.integrityCheck().isEmpty)
-        #expect(try store.chainState()?.tip == ChainTip(hash: blocks[4].hash, height: 5))
+        #expect(try store.chainState()?.tip == BloomChain.ChainTip(hash: blocks[4].hash, height: 5))
         try store.close()
     }
 }

@@ -34,7 +34,7 @@ import Testing
         let directory = try TemporaryDirectory("bloom-sync-buscrash")
         defer { directory.remove() }
         let data = directory.path("data")
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64.printingSeed()
         var oldBoots = Set<UInt32>()
         var bestSeen: UInt32 = 0
         var restartsBelowSeen = 0

@@ -20,7 +20,7 @@ import Testing
     }
 
     static func mixedStream(negotiated: Bool, seed: UInt64) throws -> Stream {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let encoder = FrameEncoder(largeFramesNegotiated: negotiated)
         var stream = Stream()
         let sizes = [0, 1, 2, 3, 4, 7, 8, 12, 31, 32, 33, 92, 230, 1000, 4096, 65_534, 65_535]
@@ -40,7 +40,7 @@ import Testing
     /// Feeds `stream` in random chunks (empty ones included) and checks that after every chunk exactly the frames
     /// whose last byte has arrived have come out, in order and intact.
     static func feedRandomly(_ stream: Stream, negotiated: Bool, seed: UInt64, maxChunk: Int) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var decoder = FrameDecoder(largeFramesNegotiated: negotiated)
         var out: [Frame] = []
         var fed = 0

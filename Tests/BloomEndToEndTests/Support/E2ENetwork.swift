@@ -1,3 +1,4 @@
+import BloomTestSupport
 import Foundation
 
 /// A few nodes on a fresh temporary directory. `shutdown()` (in a `defer`) stops every node and removes the
@@ -71,11 +72,6 @@ func eventually(
     log: E2ENode? = nil,
     _ condition: () throws -> Bool
 ) async throws {
-    let end = Date().addingTimeInterval(timeout)
-    while Date() < end {
-        if try condition() { return }
-        try await Task.sleep(nanoseconds: 200_000_000)
-    }
-    if try condition() { return }
+    if try await pollUntil(seconds: timeout, every: 0.2, { try condition() }) { return }
     throw E2EError("gave up waiting after \(Int(timeout)) s: \(what)\n" + (log.map { "n\($0.index) log tail:\n\($0.logTail())" } ?? ""))
 }

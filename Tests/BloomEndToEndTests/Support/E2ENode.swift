@@ -1,5 +1,6 @@
 import BloomCLI
 import BloomServiceKit
+import BloomTestSupport
 import Foundation
 
 /// One complete node: a real bloom-supervisor (with the real bloom-net, bloom-sync and bloom-gossip beside it) on
@@ -140,8 +141,7 @@ final class E2ENode: @unchecked Sendable {
     func stop(timeout: Double = 30) {
         guard let process = lock.withLock({ self.process }), process.isRunning else { return }
         Glibc.kill(process.processIdentifier, SIGTERM)
-        let end = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < end { usleep(50_000) }
+        pollUntil(seconds: timeout) { !process.isRunning }
         kill()
     }
 
