@@ -193,7 +193,12 @@ public actor GossipService {
     private func newTip(_ tip: ChainTip) {
         guard tip.hash != currentTip else { return }
         currentTip = tip.hash
-        let update = TipUpdate(height: UInt64(tip.height), hash: tip.hash)
+        let update = TipUpdate(
+            height: UInt64(tip.height),
+            hash: tip.hash,
+            prevHash: tip.parentHash,
+            certificateHash: tip.certificateHash
+        )
         ensemble.post(tip: update)
         perform(engine.tipChanged(update))
     }

@@ -116,7 +116,7 @@ struct NetBusBridgeTests {
         let node = try BridgedNode(host: "127.0.8.4")
         let heartbeat = Heartbeat(
             service: "bloom-sync", replica: 0, pid: 1, bootID: 5, state: .ready,
-            tip: ChainTip(height: 2_000, hash: .zero)
+            tip: ChainTip(height: 2_000, hash: .zero, parentHash: .zero, certificateHash: .zero)
         )
         var height: UInt32 = 0
         for i in 0..<50 where height != 2_000 {
@@ -134,7 +134,7 @@ struct NetBusBridgeTests {
     @Test("p2p.ctl penalise to 10 bans; disconnect publishes the reason; chain.tip sets our VERSION height")
     func p2pCtl_andChainTip() throws {
         let node = try BridgedNode(host: "127.0.8.3")
-        node.other.publish(.chainTip, ChainTip(height: 77, hash: .zero))
+        node.other.publish(.chainTip, ChainTip(height: 77, hash: .zero, parentHash: .zero, certificateHash: .zero))
         let a = try TestPeer(from: "127.0.9.20", to: node.host, port: node.port)
         // The tip may arrive after this connection started; a later one must carry it.
         _ = try a.handshake(port: 9_420)

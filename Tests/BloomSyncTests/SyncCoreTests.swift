@@ -25,7 +25,7 @@ import Testing
         #expect(network.core.knownPeers.first { $0.id == liar.info.id }?.height ?? .max < 9_000)
         // The staller was asked and never answered; the chain still completed.
         #expect(!staller.received.isEmpty)
-        #expect(network.other.contains(.publishTip(honest.engine.tip)))
+        #expect(network.other.contains(.publishTip(try network.core.announcedTip())))
         #expect(!network.other.contains { if case .penalise = $0 { true } else { false } })
         #expect(try network.core.engine.store.quickCheck().isEmpty)
     }
@@ -83,7 +83,13 @@ import Testing
 
         #expect(actions.contains(.send(other.id, .block(block.serialized()))))
         #expect(!actions.contains(.send(sender.id, .block(block.serialized()))))
-        #expect(actions.last == .publishTip(BloomChain.ChainTip(hash: block.hash, height: 1)))
+        let announced = BloomBus.ChainTip(
+            height: 1,
+            hash: block.hash,
+            parentHash: SyncFixture.genesis.hash,
+            certificateHash: block.certificate.digest
+        )
+        #expect(actions.last == .publishTip(announced))
         // Committed: the store outside any batch holds it.
         #expect(!core.engine.store.isBatching)
         #expect(try core.engine.store.entry(block.hash) != nil)
@@ -152,7 +158,7 @@ import Testing
                 Transaction.coinbase(height: 3, address: SyncFixture.bob, fees: 0, extraData: []).txid, tx.txid,
             ]
         )
-        #expect(actions.contains(.publishTip(core.tip)))
+        #expect(actions.contains(.publishTip(try core.announcedTip())))
         #expect(actions.contains(.broadcast(.block(bytes), except: nil)))
         #expect(!core.mempool.contains(tx.txid))
         // An independent engine (the reference rules as written in BloomChain) accepts the same bytes.

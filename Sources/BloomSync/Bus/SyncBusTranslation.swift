@@ -77,7 +77,7 @@ public enum SyncBusTranslation {
         case .penalise(let peer, let points, let reason):
             return bus.publish(.p2pControl, P2PControl.penalise(peer: peer, points: points, reason: reason))
         case .publishTip(let tip):
-            return bus.publish(.chainTip, BloomBus.ChainTip(height: tip.height, hash: tip.hash))
+            return bus.publish(.chainTip, tip)
         }
     }
 

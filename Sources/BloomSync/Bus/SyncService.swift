@@ -26,7 +26,7 @@ public struct SyncService<B: Bus>: Service {
     let configuration: Configuration
     let logger: Logger
     /// Called with every new tip (and the tip at start), for the heartbeat.
-    let onTip: @Sendable (BloomChain.ChainTip) -> Void
+    let onTip: @Sendable (BloomBus.ChainTip) -> Void
     /// Monotonic seconds and Unix seconds.
     let clock: @Sendable () -> (monotonic: Double, wall: UInt32)
     /// Waits until the subscriptions are in place at the forwarder (``BusClient/joined(timeout:)``), so that the
@@ -40,7 +40,7 @@ public struct SyncService<B: Bus>: Service {
         owner: ChainOwner,
         configuration: Configuration = Configuration(),
         logger: Logger,
-        onTip: @escaping @Sendable (BloomChain.ChainTip) -> Void,
+        onTip: @escaping @Sendable (BloomBus.ChainTip) -> Void,
         clock: @escaping @Sendable () -> (monotonic: Double, wall: UInt32),
         join: @escaping @Sendable () async -> Void = {}
     ) {
@@ -57,7 +57,7 @@ public struct SyncService<B: Bus>: Service {
     public func run() async throws {
         for topic in SyncBusTranslation.subscriptions { bus.subscribe(topic) }
         await join()
-        let tip = try await owner.perform { $0.tip }
+        let tip = try await owner.perform { try $0.announcedTip() }
         onTip(tip)
         SyncBusTranslation.publish(.publishTip(tip), on: bus)
         logger.info("chain open", metadata: ["bloom.height": "\(tip.height)", "bloom.tip": "\(tip.hash.hex)"])

@@ -46,6 +46,28 @@ public final class SyncCore {
     /// The best tip.
     public var tip: BloomChain.ChainTip { engine.tip }
 
+    /// The best tip as `chain.tip` announces it: with its parent, and the SHA-256 of its certificate so that
+    /// bloom-gossip recognises the block built on its own seal.
+    /// - Throws: ``ChainError`` when the store fails or no longer holds the tip's block (a corrupt store).
+    public func announcedTip() throws(ChainError) -> BloomBus.ChainTip {
+        let tip = engine.tip
+        guard let bytes = try engine.blockBytes(tip.hash) else {
+            throw ChainError(.corruptStore, "the tip \(tip.hash.hex) has no stored block")
+        }
+        let block: Block
+        do {
+            block = try Block(decoding: bytes)
+        } catch {
+            throw ChainError(.corruptStore, "the tip \(tip.hash.hex) no longer decodes: \(error)")
+        }
+        return BloomBus.ChainTip(
+            height: tip.height,
+            hash: tip.hash,
+            parentHash: block.header.prevHash,
+            certificateHash: block.certificate.digest
+        )
+    }
+
     /// Connected peers as known to the sync logic.
     public var knownPeers: [SyncPeer] { peers.keys.sorted().compactMap { downloader.peer($0) ?? peers[$0] } }
 
@@ -68,7 +90,7 @@ public final class SyncCore {
         progress.sample(height: tip.height, target: downloader.targetHeight, now: now)
         if tip != lastPublishedTip {
             lastPublishedTip = tip
-            actions.append(.publishTip(tip))
+            actions.append(.publishTip(try announcedTip()))
         }
         return actions
     }
