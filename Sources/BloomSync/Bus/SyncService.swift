@@ -57,6 +57,11 @@ public struct SyncService<B: Bus>: Service {
     public func run() async throws {
         for topic in SyncBusTranslation.subscriptions { bus.subscribe(topic) }
         await join()
+        let restored = try await owner.perform { try $0.restoreMempool() }
+        logger.info(
+            "mempool restored",
+            metadata: ["bloom.kept": "\(restored.kept)", "bloom.dropped": "\(restored.dropped)"]
+        )
         let tip = try await owner.perform { try $0.announcedTip() }
         onTip(tip)
         SyncBusTranslation.publish(.publishTip(tip), on: bus)

@@ -86,6 +86,8 @@ public final class SyncCore {
         }
         // Requests once per batch, not per message: a batch of arriving blocks frees room for one request.
         actions += downloader.schedule(tip: tip, now: now)
+        // The pool's changes commit with the blocks that caused them: a crash keeps both or neither.
+        try engine.store.saveMempoolChanges(mempool.takeChanges())
         try engine.store.commitBatch()
         progress.sample(height: tip.height, target: downloader.targetHeight, now: now)
         if tip != lastPublishedTip {
@@ -302,8 +304,34 @@ extension SyncCore {
     /// - Returns: the refusal, or nil and the relay actions.
     public func submitTransaction(_ payload: [UInt8]) throws(ChainError) -> (MempoolRejection?, [SyncAction]) {
         switch try mempool.add(payload: payload, utxo: engine.utxo) {
-        case .success: return (nil, [.broadcast(.tx(payload), except: nil)])
-        case .failure(let rejection): return (rejection, [])
+        case .success:
+            // Saved before it is relayed or reported accepted: an accepted transaction survives a crash.
+            try engine.store.saveMempoolChanges(mempool.takeChanges())
+            return (nil, [.broadcast(.tx(payload), except: nil)])
+        case .failure(let rejection):
+            return (rejection, [])
         }
+    }
+
+    /// What ``restoreMempool()`` did.
+    public struct MempoolRestore: Sendable, Hashable {
+        /// Transactions pooled again.
+        public var kept: Int
+        /// Transactions no longer valid against the tip (mined, conflicting, spending what is gone), or damaged.
+        public var dropped: Int
+    }
+
+    /// Reads the pool saved by an earlier run back, re-validating every transaction against the current tip in
+    /// arrival order, and rewrites the table with the ones kept. Call once, at start, before any event.
+    /// - Throws: ``ChainError`` when the store fails.
+    public func restoreMempool() throws(ChainError) -> MempoolRestore {
+        let saved = try engine.store.savedMempool()
+        var kept = 0
+        for payload in saved {
+            if case .success = try mempool.add(payload: payload, utxo: engine.utxo) { kept += 1 }
+        }
+        _ = mempool.takeChanges()
+        try engine.store.replaceMempool(with: mempool.entriesInArrivalOrder)
+        return MempoolRestore(kept: kept, dropped: saved.count - kept)
     }
 }
