@@ -176,11 +176,15 @@ public struct GossipEngine: Sendable {
         }
         if lastScorePublish.map({ now - $0 >= configuration.scoreInterval }) ?? true {
             lastScorePublish = now
-            for peer in peers.keys.sorted() {
-                if let value = score(of: peer, now: now) { actions.append(.score(peer: peer, score: value)) }
-            }
+            actions += scores(now: now)
         }
         return actions
+    }
+
+    /// Every known peer's score, in peer order: the periodic publication, and the answer to a service that just
+    /// joined the bus (`svc.hello`) so that a restarted bloom-net does not wait a score interval for them.
+    public func scores(now: Double) -> [GossipAction] {
+        peers.keys.sorted().compactMap { peer in score(of: peer, now: now).map { .score(peer: peer, score: $0) } }
     }
 
     private mutating func expireStale(now: Double) {

@@ -177,6 +177,12 @@ struct PayloadCodecTests {
         }
     }
 
+    @Test("svc.hello is empty: any byte is trailing")
+    func serviceHello() throws {
+        try checkCodec(ServiceHello())
+        #expect(ServiceHello().encoded().isEmpty)
+    }
+
     @Test("service queries and replies carry JSON bytes")
     func serviceMessages() throws {
         try checkCodec(ServiceQuery(json: Array(#"{"id":1,"cmd":"peers","args":{}}"#.utf8)), restStartsAt: 0)

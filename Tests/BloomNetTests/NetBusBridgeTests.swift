@@ -173,7 +173,7 @@ struct NetBusBridgeTests {
         }
     }
 
-    @Test("p2p.ctl connect dials the address; a restarted service (new boot id) gets every peer re-announced")
+    @Test("p2p.ctl connect dials the address; a service that says hello gets every peer re-announced")
     func ctlConnect_andRepublish() throws {
         let listener = try TestListener(host: "127.0.9.40")
         let node = try BridgedNode(host: "127.0.8.4")
@@ -183,10 +183,7 @@ struct NetBusBridgeTests {
         try peer.send(Wire.verack)
         let id = try #require(node.connectedPeer(address: "127.0.9.40:\(listener.port)"))
         let restarted = node.hub.connect(as: SenderID(service: .sync, replica: 0, bootID: 0x21))
-        restarted.publish(
-            .serviceHeartbeat,
-            Heartbeat(service: "bloom-sync", replica: 0, pid: 1, bootID: 0x21, state: .ready)
-        )
+        restarted.sayHello()
         let announcements = node.published(atLeast: 2) {
             guard $0.topic == .p2pPeer, case .connected(let c)? = try? $0.decode(PeerEvent.self) else { return false }
             return c.peer == id

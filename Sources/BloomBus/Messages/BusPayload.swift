@@ -16,6 +16,7 @@ import BloomCore
 /// | `gossip.expect` | ``GossipExpect`` | u64 announcer peer, 32 SHA-256 of the certificate |
 /// | `gossip.score` | ``GossipScore`` | u64 peer, f64 score (finite) |
 /// | `svc.heartbeat` | ``Heartbeat`` | str name, u8 replica, u32 pid, u32 boot id (24 bits), u8 state, u8 has tip (0/1), [the `chain.tip` layout] |
+/// | `svc.hello` | ``ServiceHello`` | empty (the sender is in the envelope) |
 /// | `svc.query.<service>` | ``ServiceQuery`` | rest: JSON `{id, cmd, args}` (request id in the envelope) |
 /// | `svc.reply` | ``ServiceReply`` | rest: JSON result (request id in the envelope, flag `error` on failure) |
 ///

@@ -57,6 +57,9 @@ public struct SyncService<B: Bus>: Service {
     public func run() async throws {
         for topic in SyncBusTranslation.subscriptions { bus.subscribe(topic) }
         await join()
+        // Subscribed: the others may now bring us up to date (ServiceHello). bloom-net answers with every
+        // connected peer and its VERSION height, so a download resumes even from peers that say nothing unasked.
+        bus.sayHello()
         let restored = try await owner.perform { try $0.restoreMempool() }
         logger.info(
             "mempool restored",

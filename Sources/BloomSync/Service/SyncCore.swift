@@ -125,6 +125,10 @@ public final class SyncCore {
             // The announcer has a block above our tip (spec §2.5 item 8): let the scheduler ask it.
             downloader.peerHas(expectation.announcer, height: tip.height + 1)
             return []
+        case .hello(let sender):
+            // A service that just joined missed every `chain.tip` edge (ServiceHello); our own hello needs nothing.
+            guard sender.service != .sync else { return [] }
+            return [.publishTip(try announcedTip())]
         case .tick:
             return []
         }
