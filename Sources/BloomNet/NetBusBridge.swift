@@ -15,6 +15,7 @@ import Logging
 /// | `gossip.score` | subscribe | consistency scores, used when evicting inbound peers |
 /// | `svc.heartbeat` | subscribe | bloom-sync's tip → our VERSION height |
 /// | `svc.hello` | subscribe | another service joined the bus → re-publish every `p2p.peer connected` (``ServiceHello``) |
+/// | `svc.replicas` | subscribe | bloom-net's replica count → split the outbound dials by it |
 ///
 /// The publishing half is the node's ``NetEventSink``; ``run(node:)`` is the consuming half.
 public final class NetBusBridge: NetEventSink {
@@ -29,7 +30,7 @@ public final class NetBusBridge: NetEventSink {
 
     /// The topics ``run(node:)`` consumes; subscribed by ``subscribe()``.
     public static let subscriptions: [Topic] = [
-        .p2pOut, .p2pControl, .chainTip, .gossipScore, .serviceHeartbeat, .serviceHello,
+        .p2pOut, .p2pControl, .chainTip, .gossipScore, .serviceHeartbeat, .serviceHello, .serviceReplicas,
     ]
 
     /// Subscribes the bus to everything ``run(node:)`` consumes.
@@ -111,6 +112,9 @@ public final class NetBusBridge: NetEventSink {
                 // Another bloom-net replica owns no state of ours to need, and our own hello needs no answer.
                 guard message.envelope.sender.service != .net else { return }
                 node.republishConnected()
+            case .serviceReplicas:
+                let replicas = try message.decode(ServiceReplicas.self)
+                if let count = replicas.counts[ServiceKind.net.name] { node.setReplicaCount(Int(count)) }
             case .gossipScore:
                 let score = try message.decode(GossipScore.self)
                 node.setConsistencyScore(score.peer, score: score.score)

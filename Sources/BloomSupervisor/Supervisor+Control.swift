@@ -192,6 +192,8 @@ extension Supervisor {
             // Replicas without a process (back-off, failed) have nothing to stop.
             replicas.removeAll { $0.service == definition.name && victims.contains($0.index) && $0.child == nil }
         }
+        // Running replicas learn the new count at once (bloom-net re-splits its dials without restarting).
+        publishReplicaCounts()
         logger.notice(
             "service scaled",
             metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.replicas": "\(wanted)"]

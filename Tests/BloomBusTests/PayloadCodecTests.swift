@@ -183,6 +183,27 @@ struct PayloadCodecTests {
         #expect(ServiceHello().encoded().isEmpty)
     }
 
+    @Test("svc.replicas: names in order, counts 1…64; zero, over 64, a repeated name and cuts are rejected")
+    func serviceReplicas() throws {
+        let value = ServiceReplicas(counts: ["bloom-sync": 1, "bloom-net": 3, "bloom-gossip": 64])
+        try checkCodec(value)
+        let bytes = value.encoded()
+        #expect(bytes[0] == 3)
+        // The first entry is bloom-gossip (name order): u16 length, 12 bytes, then its count.
+        #expect(Array(bytes[1..<3]) == [12, 0])
+        #expect(bytes[15] == 64)
+        try checkCodec(ServiceReplicas(counts: [:]))
+        var zero = ServiceReplicas(counts: ["bloom-net": 1]).encoded()
+        zero[zero.count - 1] = 0
+        expectInvalid(ServiceReplicas.self, zero, field: "replicas.replicas")
+        var tooMany = zero
+        tooMany[tooMany.count - 1] = 65
+        expectInvalid(ServiceReplicas.self, tooMany, field: "replicas.replicas")
+        let one = ServiceReplicas(counts: ["bloom-net": 2]).encoded()
+        let twice = [2] + Array(one.dropFirst()) + Array(one.dropFirst())
+        expectInvalid(ServiceReplicas.self, twice, field: "replicas.service")
+    }
+
     @Test("service queries and replies carry JSON bytes")
     func serviceMessages() throws {
         try checkCodec(ServiceQuery(json: Array(#"{"id":1,"cmd":"peers","args":{}}"#.utf8)), restStartsAt: 0)

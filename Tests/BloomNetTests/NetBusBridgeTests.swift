@@ -20,7 +20,7 @@ struct NetBusBridgeTests {
         let host: String
         var runner: Task<Void, Never>?
 
-        init(host: String) throws {
+        init(host: String, configure: (inout NetConfiguration) -> Void = { _ in }) throws {
             self.host = host
             netBus = hub.connect(as: SenderID(service: .net, replica: 0, bootID: 0x10))
             other = hub.connect(as: SenderID(service: .sync, replica: 0, bootID: 0x20))
@@ -30,6 +30,7 @@ struct NetBusBridgeTests {
             configuration.bindHost = host
             configuration.port = 0
             configuration.tickInterval = 0.05
+            configure(&configuration)
             node = NetNode(configuration: configuration, eventLoop: group.next(), sink: bridge)
             port = try node.start().wait()
             let (bridge, node) = (bridge, node)

@@ -12,6 +12,7 @@ import BloomCore
 /// | bloom-net | `p2p.peer` connected for every established peer (VERSION height, services, address) |
 /// | bloom-sync | `chain.tip` (height, hash, parent, certificate hash) |
 /// | bloom-gossip | `gossip.score` of every peer it scores |
+/// | bloom-supervisor | `svc.replicas` (how many replicas each service runs) |
 ///
 /// A heartbeat cannot serve as the trigger: the service kit sends the first one at process start, before the
 /// service's bus client has subscribed, so whatever is republished in answer would be lost to the newcomer.
