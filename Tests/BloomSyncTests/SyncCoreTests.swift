@@ -301,3 +301,24 @@ import Testing
         #expect(fromReference.isEmpty)
     }
 }
+
+@Suite struct SyncProgressTests {
+    @Test func aDownloadThatStalls_forMinutes_hasNoRateAndNoETA_ratherThanAnEverGrowingOne() throws {
+        // Given a download that connected one block from a peer 5 ahead.
+        let core = try SyncCoreTests.makeCore()
+        let block = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 1)[0]
+        let peer = SyncPeer(id: PeerID(rawValue: 7), height: 5, services: .node)
+        _ = try core.handle([.peerConnected(peer)], now: 0, wallClock: SyncFixture.now)
+        _ = try core.handle([.message(peer.id, .block(block.serialized()))], now: 0.5, wallClock: SyncFixture.now)
+        _ = try core.handle([.tick], now: 1.5, wallClock: SyncFixture.now)
+        #expect(core.progress.blocksPerSecond > 0)
+
+        // When nothing arrives for half an hour of ticks.
+        for second in 2...1_800 { _ = try core.handle([.tick], now: Double(second), wallClock: SyncFixture.now) }
+
+        // Then the rate is 0 and the ETA unknown (a vanishing rate made the ETA overflow the log's Int).
+        #expect(core.progress.isSyncing)
+        #expect(core.progress.blocksPerSecond == 0)
+        #expect(core.progress.etaSeconds == nil)
+    }
+}

@@ -2,6 +2,7 @@ import BloomBus
 import BloomChain
 import BloomCore
 import BloomServiceKit
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -127,8 +128,9 @@ public struct SyncService<B: Bus>: Service {
             metadata: [
                 "bloom.height": "\(progress.height)",
                 "bloom.target": "\(progress.target)",
-                "bloom.blocks_per_s": "\(Int(progress.blocksPerSecond))",
-                "bloom.eta_s": "\(progress.etaSeconds.map { Int($0) } ?? -1)",
+                // Formatted, not converted to Int: a conversion traps on a value out of Int's range.
+                "bloom.blocks_per_s": "\(String(format: "%.0f", progress.blocksPerSecond))",
+                "bloom.eta_s": "\(progress.etaSeconds.map { String(format: "%.0f", $0) } ?? "-1")",
             ]
         )
     }
