@@ -139,3 +139,14 @@ import Testing
         #expect(answer.actions.isEmpty)
     }
 }
+
+@Suite struct IntegrityQueryTests {
+    @Test func integrityQuery_onASoundStore_answersOkWithNoProblems() throws {
+        let core = try SyncCore(
+            engine: ChainEngine(store: SQLiteChainStore.inMemory(), genesis: SyncFixture.genesis),
+            rewardAddress: SyncFixture.bob
+        )
+        let answer = try SyncQueries.answer("integrity", args: .null, core: core)
+        #expect(try answer.result.get() == .object(["ok": .bool(true), "problems": .array([])]))
+    }
+}
