@@ -22,8 +22,9 @@ public struct GossipServiceConfiguration: Sendable {
 }
 
 /// bloom-gossip on the bus: subscribes to `p2p.in.PHASE/GETPHASE/COHERENCE/BLOOM`, `p2p.peer`, `chain.tip`,
-/// `svc.heartbeat` and `svc.hello` (answered with every peer's score); runs the ensemble on its own thread; publishes `p2p.out`, `p2p.ctl`, `gossip.sealed`,
-/// `gossip.expect` and `gossip.score`. The actor owns the `GossipEngine`; the `EnsembleThread` owns the miner.
+/// `svc.heartbeat` and `svc.hello` (answered with every peer's score); runs the ensemble on its own thread;
+/// publishes `p2p.out`, `p2p.ctl`, `gossip.sealed`, `gossip.expect`, `gossip.score` and, once subscribed,
+/// `svc.hello`. The actor owns the `GossipEngine`; the `EnsembleThread` owns the miner.
 ///
 /// Heartbeats and the `coherence` query travel through the service kit's link; the executable answers the query
 /// with `coherenceReport()`.

@@ -14,7 +14,7 @@ import Logging
 /// | `chain.tip` | subscribe | our height for VERSION |
 /// | `gossip.score` | subscribe | consistency scores, used when evicting inbound peers |
 /// | `svc.heartbeat` | subscribe | bloom-sync's tip → our VERSION height |
-/// | `svc.hello` | subscribe | another service joined the bus → re-publish every `p2p.peer connected` (``ServiceHello``) |
+/// | `svc.hello` | subscribe | another service joined → re-publish every `p2p.peer connected` (``ServiceHello``) |
 /// | `svc.replicas` | subscribe | bloom-net's replica count → split the outbound dials by it |
 ///
 /// The publishing half is the node's ``NetEventSink``; ``run(node:)`` is the consuming half.
