@@ -64,6 +64,10 @@ extension Topic {
 
     /// `svc.heartbeat`: liveness and state of a service replica (``Heartbeat``).
     public static let serviceHeartbeat = Topic("svc.heartbeat")
+    /// `svc.hello`: a service process joined the bus; the others bring it up to date (``ServiceHello``).
+    public static let serviceHello = Topic("svc.hello")
+    /// `svc.replicas`: how many replicas each service runs, from the supervisor (``ServiceReplicas``).
+    public static let serviceReplicas = Topic("svc.replicas")
     /// `svc.reply`: the answer to a `svc.query.<service>` (``ServiceReply``; request id in the envelope).
     public static let serviceReply = Topic("svc.reply")
 

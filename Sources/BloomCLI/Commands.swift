@@ -9,7 +9,8 @@ public struct Bloom: ParsableCommand {
         discussion:
             "Exit codes: 0 success, 1 the command failed, 2 usage error, 3 no node running at that data directory.",
         subcommands: [
-            Status.self, Restart.self, Scale.self, Stop.self, Peers.self, Chain.self, Coherence.self, Tx.self,
+            Status.self, Restart.self, Scale.self, Stop.self, Peers.self, Chain.self, Coherence.self, Mempool.self,
+            Tx.self,
         ]
     )
 
@@ -102,6 +103,18 @@ struct Chain: ParsableCommand {
 
     func run() throws {
         try node.run("chain", human: HumanOutput.keyValues)
+    }
+}
+
+/// `bloom mempool`.
+struct Mempool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Unconfirmed transactions: count, bytes, txids (asked of bloom-sync)."
+    )
+    @OptionGroup var node: NodeOptions
+
+    func run() throws {
+        try node.run("mempool", human: HumanOutput.mempool)
     }
 }
 

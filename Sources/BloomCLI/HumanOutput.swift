@@ -58,6 +58,15 @@ enum HumanOutput {
         return table(["ID", "ADDRESS", "DIRECTION", "HEIGHT"], rows)
     }
 
+    /// `bloom mempool`: a summary line, then one txid per line in arrival order.
+    static func mempool(_ result: JSONValue) -> String {
+        let count = Int(result["count"]?.numberValue ?? 0)
+        let bytes = Int(result["bytes"]?.numberValue ?? 0)
+        let txids = (result["txids"]?.arrayValue ?? []).map { text($0) }
+        let summary = "\(count) transaction\(count == 1 ? "" : "s"), \(bytes) bytes"
+        return ([summary] + txids.map { "  " + $0 }).joined(separator: "\n")
+    }
+
     /// `key: value` lines in key order; nested objects and lists of objects as JSON.
     static func keyValues(_ result: JSONValue) -> String {
         guard case .object(let members) = result else { return text(result) }

@@ -1,7 +1,9 @@
 import BloomCore
 import BloomWire
 
-/// A new best tip (`chain.tip`). `prevHash` is nil when the bus message does not carry it.
+/// A new best tip (`chain.tip`). The miner needs only the height and hash; the engine recognises the block built
+/// on its own seal by the parent and certificate hashes, which are nil where a caller (a benchmark, the miner's
+/// tests) has no block behind the tip.
 public struct TipUpdate: Hashable, Sendable {
     /// The tip's height.
     public var height: UInt64
@@ -9,12 +11,15 @@ public struct TipUpdate: Hashable, Sendable {
     public var hash: Hash256
     /// Its parent's hash, when known.
     public var prevHash: Hash256?
+    /// SHA-256 of the tip block's certificate (``ConsensusCertificate/digest``), when known.
+    public var certificateHash: Hash256?
 
     /// A tip with every field given.
-    public init(height: UInt64, hash: Hash256, prevHash: Hash256? = nil) {
+    public init(height: UInt64, hash: Hash256, prevHash: Hash256? = nil, certificateHash: Hash256? = nil) {
         self.height = height
         self.hash = hash
         self.prevHash = prevHash
+        self.certificateHash = certificateHash
     }
 }
 
@@ -171,11 +176,15 @@ public struct GossipEngine: Sendable {
         }
         if lastScorePublish.map({ now - $0 >= configuration.scoreInterval }) ?? true {
             lastScorePublish = now
-            for peer in peers.keys.sorted() {
-                if let value = score(of: peer, now: now) { actions.append(.score(peer: peer, score: value)) }
-            }
+            actions += scores(now: now)
         }
         return actions
+    }
+
+    /// Every known peer's score, in peer order: the periodic publication, and the answer to a service that just
+    /// joined the bus (`svc.hello`) so that a restarted bloom-net does not wait a score interval for them.
+    public func scores(now: Double) -> [GossipAction] {
+        peers.keys.sorted().compactMap { peer in score(of: peer, now: now).map { .score(peer: peer, score: $0) } }
     }
 
     private mutating func expireStale(now: Double) {
@@ -208,21 +217,22 @@ public struct GossipEngine: Sendable {
         return [.sealed(seal)]
     }
 
-    /// A new tip: if it is the block of our pending seal, broadcast its BLOOM (DESIGN.md: "bloom-gossip broadcasts
-    /// BLOOM once that block appears in chain.tip"). A tip that does not carry its parent is matched by height.
+    /// A new tip: if it is the block built on our pending seal, broadcast its BLOOM (DESIGN.md: "bloom-gossip
+    /// broadcasts BLOOM once that block appears in chain.tip").
+    ///
+    /// The block's hash cannot be known in advance (bloom-sync sets its timestamp and transactions), so the tip is
+    /// ours when it extends the seal's parent and carries the seal's certificate: a block hash does not commit to
+    /// the certificate, its SHA-256 does. Another miner's block on the same parent, at the same height, is not
+    /// announced. A tip at or above the seal's height that is not ours means the seal lost the race.
     public mutating func tipChanged(_ tip: TipUpdate) -> [GossipAction] {
         guard let seal = pendingSeal else { return [] }
-        let ours: Bool
-        if let prev = tip.prevHash {
-            ours = prev == seal.prevHash && tip.height == seal.height
-        } else {
-            ours = tip.height == seal.height
-        }
+        let payload = seal.certificate.encoded()
+        let key = SeenCertificates.key(of: payload)
+        let ours = tip.prevHash == seal.prevHash && tip.certificateHash == key
         guard ours || tip.height >= seal.height else { return [] }
         pendingSeal = nil
         guard ours else { return [] }
-        let payload = seal.certificate.encoded()
-        seenCertificates.insert(SeenCertificates.key(of: payload))
+        seenCertificates.insert(key)
         return [.send(type: .bloom, payload: payload, target: .all)]
     }
 }

@@ -21,9 +21,10 @@ public struct GossipServiceConfiguration: Sendable {
     }
 }
 
-/// bloom-gossip on the bus: subscribes to `p2p.in.PHASE/GETPHASE/COHERENCE/BLOOM`, `p2p.peer`, `chain.tip` and
-/// `svc.heartbeat`; runs the ensemble on its own thread; publishes `p2p.out`, `p2p.ctl`, `gossip.sealed`,
-/// `gossip.expect` and `gossip.score`. The actor owns the `GossipEngine`; the `EnsembleThread` owns the miner.
+/// bloom-gossip on the bus: subscribes to `p2p.in.PHASE/GETPHASE/COHERENCE/BLOOM`, `p2p.peer`, `chain.tip`,
+/// `svc.heartbeat` and `svc.hello` (answered with every peer's score); runs the ensemble on its own thread;
+/// publishes `p2p.out`, `p2p.ctl`, `gossip.sealed`, `gossip.expect`, `gossip.score` and, once subscribed,
+/// `svc.hello`. The actor owns the `GossipEngine`; the `EnsembleThread` owns the miner.
 ///
 /// Heartbeats and the `coherence` query travel through the service kit's link; the executable answers the query
 /// with `coherenceReport()`.
@@ -48,6 +49,7 @@ public actor GossipService {
         .p2pPeer,
         .chainTip,
         .serviceHeartbeat,
+        .serviceHello,
     ]
 
     /// A service on a ZeroMQ bus client (not started: call `run()`); `run()` waits for the client to join.
@@ -116,6 +118,9 @@ public actor GossipService {
             if Task.isCancelled { return }
             throw error
         }
+        // Subscribed: the others may now bring us up to date (ServiceHello): bloom-net republishes its peers,
+        // bloom-sync its tip.
+        bus.sayHello()
         ensemble.start()
         logger.debug("gossip service running", metadata: [GossipLogKeys.mine: "\(configuration.mining.mine)"])
         await withTaskGroup(of: Void.self) { group in
@@ -169,6 +174,11 @@ public actor GossipService {
                 }
             case .chainTip:
                 newTip(try message.decode(ChainTip.self))
+            case .serviceHello:
+                _ = try message.decode(ServiceHello.self)
+                // A restarted bloom-net would otherwise wait a score interval for its eviction input.
+                guard message.envelope.sender.service != .gossip else { return }
+                perform(engine.scores(now: now))
             case .serviceHeartbeat:
                 // Heartbeats from a publisher with another encoding are not ours to judge: skip them quietly.
                 guard let beat = try? message.decode(Heartbeat.self) else { return }
@@ -193,7 +203,12 @@ public actor GossipService {
     private func newTip(_ tip: ChainTip) {
         guard tip.hash != currentTip else { return }
         currentTip = tip.hash
-        let update = TipUpdate(height: UInt64(tip.height), hash: tip.hash)
+        let update = TipUpdate(
+            height: UInt64(tip.height),
+            hash: tip.hash,
+            prevHash: tip.parentHash,
+            certificateHash: tip.certificateHash
+        )
         ensemble.post(tip: update)
         perform(engine.tipChanged(update))
     }

@@ -13,7 +13,9 @@ import Logging
 /// | `p2p.ctl` | subscribe | penalise, disconnect, ban (peer or IP), connect |
 /// | `chain.tip` | subscribe | our height for VERSION |
 /// | `gossip.score` | subscribe | consistency scores, used when evicting inbound peers |
-/// | `svc.heartbeat` | subscribe | a new boot id of another service → re-publish every `p2p.peer connected`; bloom-sync's tip → our VERSION height |
+/// | `svc.heartbeat` | subscribe | bloom-sync's tip → our VERSION height |
+/// | `svc.hello` | subscribe | another service joined → re-publish every `p2p.peer connected` (``ServiceHello``) |
+/// | `svc.replicas` | subscribe | bloom-net's replica count → split the outbound dials by it |
 ///
 /// The publishing half is the node's ``NetEventSink``; ``run(node:)`` is the consuming half.
 public final class NetBusBridge: NetEventSink {
@@ -27,7 +29,9 @@ public final class NetBusBridge: NetEventSink {
     }
 
     /// The topics ``run(node:)`` consumes; subscribed by ``subscribe()``.
-    public static let subscriptions: [Topic] = [.p2pOut, .p2pControl, .chainTip, .gossipScore, .serviceHeartbeat]
+    public static let subscriptions: [Topic] = [
+        .p2pOut, .p2pControl, .chainTip, .gossipScore, .serviceHeartbeat, .serviceHello, .serviceReplicas,
+    ]
 
     /// Subscribes the bus to everything ``run(node:)`` consumes.
     public func subscribe() {
@@ -74,19 +78,14 @@ public final class NetBusBridge: NetEventSink {
 
     /// Applies bus messages to `node` until the bus stops or the task is cancelled.
     public func run(node: NetNode) async {
-        var boots = BootTracker(own: bus.sender)
         for await message in bus.messages {
             if Task.isCancelled { return }
-            apply(message, to: node, boots: &boots)
+            apply(message, to: node)
         }
     }
 
     /// Applies one message; malformed payloads are logged and dropped.
-    public func apply(_ message: BusMessage, to node: NetNode, boots: inout BootTracker) {
-        if boots.isNewBoot(message.envelope.sender) {
-            // A service that restarted missed our edge events (DESIGN.md "Heartbeats").
-            node.republishConnected()
-        }
+    public func apply(_ message: BusMessage, to node: NetNode) {
         do {
             switch message.topic {
             case .p2pOut:
@@ -107,6 +106,15 @@ public final class NetBusBridge: NetEventSink {
                 // until the next block, and a fresh peer would not download from it. The tip rides in every
                 // bloom-sync heartbeat (DESIGN.md "Heartbeats").
                 if let tip = try message.decode(Heartbeat.self).tip { node.setLocalHeight(tip.height) }
+            case .serviceHello:
+                _ = try message.decode(ServiceHello.self)
+                // A service that just joined missed every `p2p.peer` edge: bring it up to date (ServiceHello).
+                // Another bloom-net replica owns no state of ours to need, and our own hello needs no answer.
+                guard message.envelope.sender.service != .net else { return }
+                node.republishConnected()
+            case .serviceReplicas:
+                let replicas = try message.decode(ServiceReplicas.self)
+                if let count = replicas.counts[ServiceKind.net.name] { node.setReplicaCount(Int(count)) }
             case .gossipScore:
                 let score = try message.decode(GossipScore.self)
                 node.setConsistencyScore(score.peer, score: score.score)
@@ -138,27 +146,5 @@ public final class NetBusBridge: NetEventSink {
             }
             node.connect(to: endpoint)
         }
-    }
-}
-
-/// Remembers each other service's boot id, to notice restarts.
-public struct BootTracker: Sendable {
-    private let own: SenderID
-    private var boots: [ServiceReplica: UInt32] = [:]
-
-    private struct ServiceReplica: Hashable, Sendable {
-        var service: UInt8
-        var replica: UInt8
-    }
-
-    /// A tracker that ignores `own`.
-    public init(own: SenderID) { self.own = own }
-
-    /// True when `sender` is another service seen for the first time or with a new boot id: it may have
-    /// missed `p2p.peer` events.
-    public mutating func isNewBoot(_ sender: SenderID) -> Bool {
-        guard sender != own else { return false }
-        let key = ServiceReplica(service: sender.service.rawValue, replica: sender.replica)
-        return boots.updateValue(sender.bootID, forKey: key) != sender.bootID
     }
 }

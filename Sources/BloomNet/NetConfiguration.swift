@@ -55,7 +55,11 @@ public struct NetConfiguration: Sendable {
     public init() {}
 
     /// This replica's share of ``maxOutbound``: the total split as evenly as possible, lower replicas first.
-    public var outboundTarget: Int {
+    public var outboundTarget: Int { outboundTarget(replicaCount: replicaCount) }
+
+    /// This replica's share of ``maxOutbound`` when `replicaCount` replicas run (the count changes with
+    /// `bloom scale` while the process runs).
+    public func outboundTarget(replicaCount: Int) -> Int {
         let count = max(1, replicaCount)
         let index = Int(replica) % count
         return maxOutbound / count + (index < maxOutbound % count ? 1 : 0)

@@ -6,4 +6,6 @@ enum NetLogKeys {
     static let reason = "bloom.reason"
     static let points = "bloom.peer.points"
     static let error = "bloom.error"
+    static let replica = "bloom.replica"
+    static let replicas = "bloom.replicas"
 }

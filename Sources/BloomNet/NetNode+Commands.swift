@@ -82,6 +82,28 @@ extension NetNode {
         }
     }
 
+    /// `svc.replicas`: bloom-net now runs `count` replicas. Later dials use the new split at once (the next
+    /// outbound refill runs now, not at the next tick); established connections stay: closing a healthy peer to
+    /// hand it to another replica would cost more than the imbalance.
+    public func setReplicaCount(_ count: Int) {
+        let count = max(1, count)
+        loop.execute {
+            guard count != self.replicaCount else { return }
+            self.replicaCount = count
+            // The count is in the message itself, not only in metadata: operators grep for "replica count N".
+            self.logger.info(
+                "replica count \(count)",
+                metadata: [NetLogKeys.replica: "\(self.configuration.replica)", NetLogKeys.replicas: "\(count)"]
+            )
+            self.maintainOutbound(now: self.clock.monotonic())
+        }
+    }
+
+    /// The replica count this replica splits its dials by (for tests and the `peers` answer).
+    public func currentReplicaCount() -> EventLoopFuture<Int> {
+        loop.submit { self.replicaCount }
+    }
+
     /// `gossip.score`: bloom-gossip's consistency score for a peer, used when evicting.
     public func setConsistencyScore(_ id: PeerID, score: Double) {
         loop.execute { self.peers[id]?.consistencyScore = score }

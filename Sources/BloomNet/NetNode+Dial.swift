@@ -8,7 +8,7 @@ extension NetNode {
     func maintainOutbound(now: Double) {
         guard !stopping, serverChannel != nil else { return }
         let outbound = peers.values.filter { $0.connection.direction == .outbound && !$0.connection.isClosed }
-        let free = configuration.outboundTarget - outbound.count - dialling.count
+        let free = configuration.outboundTarget(replicaCount: replicaCount) - outbound.count - dialling.count
         guard free > 0 else { return }
         let connected = Set(peers.values.map(\.address))
         var groups = Set(outbound.compactMap { $0.dialled?.group })
@@ -25,7 +25,7 @@ extension NetNode {
 
     /// Replicas split the candidates by address, so no address is dialled by two of them.
     func ownsCandidate(_ endpoint: PeerEndpoint) -> Bool {
-        OutboundPlanner.owns(endpoint, replica: Int(configuration.replica), count: configuration.replicaCount)
+        OutboundPlanner.owns(endpoint, replica: Int(configuration.replica), count: replicaCount)
     }
 
     private func dial(_ endpoint: PeerEndpoint, now: Double) {

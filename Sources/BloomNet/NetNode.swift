@@ -24,6 +24,9 @@ public final class NetNode: @unchecked Sendable {
     var serverChannel: Channel?
     var tickTask: RepeatedTask?
     var localHeight: UInt32
+    /// How many bloom-net replicas run now: `configuration.replicaCount` at start, then what the supervisor
+    /// publishes (`svc.replicas`) after `bloom scale`, so running replicas re-split the dials without a restart.
+    var replicaCount: Int
     var stopping = false
     /// A flush of all peers is queued on the loop.
     var flushScheduled = false
@@ -59,6 +62,7 @@ public final class NetNode: @unchecked Sendable {
         self.clock = clock
         self.logger = logger
         self.localHeight = configuration.initialHeight
+        self.replicaCount = max(1, configuration.replicaCount)
         self.ids = PeerIDGenerator(
             sender: SenderID(service: .net, replica: configuration.replica, bootID: configuration.bootID)
         )

@@ -8,6 +8,7 @@ import Foundation
 /// | `svc.heartbeat` | service → supervisor, any | event | BloomBus `Heartbeat` |
 /// | `svc.query.<service>` | supervisor → service | request, request id | `ServiceQuery`: JSON `{cmd, args}` |
 /// | `svc.reply` | service → supervisor | reply, same request id | `ServiceReply`: JSON `{ok, result, error}` |
+/// | `svc.replicas` | supervisor → any | event | BloomBus `ServiceReplicas` |
 ///
 /// Anything that does not decode is dropped by the receiver.
 public enum ServiceWire {
@@ -29,6 +30,15 @@ public enum ServiceWire {
             topic: .serviceHeartbeat,
             envelope: Envelope(kind: .event, sender: sender, sequence: sequence),
             payload: heartbeat.encoded()
+        ).frames()
+    }
+
+    /// Frames of the replica counts.
+    public static func frames(_ replicas: ServiceReplicas, sender: SenderID, sequence: UInt64) -> [[UInt8]] {
+        BusMessage(
+            topic: .serviceReplicas,
+            envelope: Envelope(kind: .event, sender: sender, sequence: sequence),
+            payload: replicas.encoded()
         ).frames()
     }
 

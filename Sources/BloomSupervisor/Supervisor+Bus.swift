@@ -17,12 +17,37 @@ extension Supervisor {
             state: shuttingDown ? .stopping : .ready
         )
         _ = try? publisher.send(ServiceWire.frames(beat, sender: sender, sequence: ownBeatSequence), nonBlocking: true)
+        // With every beat: a replica that missed the edge after `bloom scale` is repaired within a beat.
+        publishReplicaCounts()
+    }
+
+    /// How many replicas each service runs: those not being removed by a scale down, at least 1 (what
+    /// `BLOOM_REPLICAS` says at spawn, kept current while the replicas run).
+    func replicaCounts() -> ServiceReplicas {
+        var counts: [String: Int] = [:]
+        for replica in replicas where !(replica.state == .stopping && replica.afterStop == .remove) {
+            counts[replica.service, default: 0] += 1
+        }
+        return ServiceReplicas(counts: counts.mapValues { UInt8(min(max(1, $0), Int(ServiceReplicas.maxReplicas))) })
+    }
+
+    /// Publishes `svc.replicas` now: after `bloom scale`, with each own heartbeat, and in answer to `svc.hello`.
+    func publishReplicaCounts() {
+        guard let publisher else { return }
+        replicasSequence += 1
+        let frames = ServiceWire.frames(replicaCounts(), sender: sender, sequence: replicasSequence)
+        _ = try? publisher.send(frames, nonBlocking: true)
     }
 
     /// Heartbeats and query answers from the bus.
     func handleBus(_ socket: ZMQSocket) {
         let now = MonotonicClock.now()
         while let frames = try? socket.receive(nonBlocking: true) {
+            if frames.first == Topic.serviceHello.frame {
+                // A service that just joined the bus learns the replica counts at once (ServiceHello).
+                publishReplicaCounts()
+                continue
+            }
             switch ServiceWire.decode(frames) {
             case .heartbeat(let beat): heartbeat(beat, now: now)
             case .reply(let answer): collect(answer, now: now)

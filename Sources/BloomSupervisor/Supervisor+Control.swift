@@ -18,13 +18,14 @@ import Logging
 /// | `tx.submit` → bloom-sync | `{hex}` (lower-case hex of the serialized transaction) | the service's answer |
 /// | `block` → bloom-sync | `{id}` (a block hash or a height) | the block's index fields and hex bytes |
 /// | `mempool` → bloom-sync | – | `{count, bytes, txids}` |
+/// | `integrity` → bloom-sync | – | `{ok, problems}`: SQLite's integrity_check of the chain store |
 ///
 /// Anything else (undecodable JSON, unknown cmd, bad args) → `ok: false` with the reason.
 enum ControlCommand {
     /// Which service answers each forwarded question.
     static let forwarded: [String: String] = [
         "peers": "bloom-net", "chain": "bloom-sync", "coherence": "bloom-gossip", "tx.submit": "bloom-sync",
-        "block": "bloom-sync", "mempool": "bloom-sync",
+        "block": "bloom-sync", "mempool": "bloom-sync", "integrity": "bloom-sync",
     ]
 }
 
@@ -192,6 +193,8 @@ extension Supervisor {
             // Replicas without a process (back-off, failed) have nothing to stop.
             replicas.removeAll { $0.service == definition.name && victims.contains($0.index) && $0.child == nil }
         }
+        // Running replicas learn the new count at once (bloom-net re-splits its dials without restarting).
+        publishReplicaCounts()
         logger.notice(
             "service scaled",
             metadata: [BloomLogKeys.service: "\(definition.name)", "bloom.replicas": "\(wanted)"]

@@ -23,6 +23,8 @@ public final class Supervisor {
     /// When the supervisor's own next heartbeat is due, and its sequence number.
     var nextOwnBeat = 0.0
     var ownBeatSequence: UInt64 = 0
+    /// Envelope sequence of `svc.replicas` (sequences count per topic).
+    var replicasSequence: UInt64 = 0
     /// The supervisor heartbeats every second so that children can notice its silence (`SupervisorWatch`).
     static let ownBeatInterval = 1.0
     var control: ZMQSocket?
@@ -179,6 +181,8 @@ public final class Supervisor {
             try subscriber.connect(configuration.busSub)
             try subscriber.subscribe(Topic.serviceHeartbeat.frame)
             try subscriber.subscribe(Topic.serviceReply.frame)
+            // A service that joined the bus is brought up to date with the replica counts (ServiceHello).
+            try subscriber.subscribe(Topic.serviceHello.frame)
             self.control = control
             self.publisher = publisher
             self.subscriber = subscriber

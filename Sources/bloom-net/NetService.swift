@@ -20,6 +20,10 @@ struct NetService: Service {
         let bridge = self.bridge
         let node = self.node
         let consumer = bridge.start(node: node)
+        // Once our subscriptions reach the forwarder, the others bring us up to date (ServiceHello): bloom-sync
+        // republishes its tip, the supervisor the replica counts. Best effort: without a forwarder (started by
+        // hand) bloom-net still serves peers, and the tip also rides in bloom-sync's heartbeats.
+        if (try? await bus.joined(timeout: .seconds(2))) != nil { bus.sayHello() }
         try? await gracefulShutdown()
         consumer.cancel()
         try? await node.shutdown().get()

@@ -21,9 +21,10 @@ await ServiceRunner.main(service: "bloom-net") { context in
     configuration.banTime = settings.banTime
     configuration.limits.handshakeTimeout = settings.handshakeTimeout
     configuration.replica = UInt8(clamping: settings.replica)
-    // How many replicas share the outbound targets: BLOOM_REPLICAS (the environment spelling of a `--replicas`
-    // flag), which the supervisor is to set; 1 when absent.
+    // How many replicas share the outbound targets at start: BLOOM_REPLICAS (the environment spelling of a
+    // `--replicas` flag), which the supervisor sets; 1 when absent. `svc.replicas` updates it while running.
     configuration.replicaCount = Int(ProcessInfo.processInfo.environment["BLOOM_REPLICAS"] ?? "") ?? 1
+    context.logger.info("replica count \(max(1, configuration.replicaCount))")
     configuration.bootID = context.link.bootID & 0x00FF_FFFF
     configuration.dataDirectory = URL(fileURLWithPath: settings.dataDirectory)
 

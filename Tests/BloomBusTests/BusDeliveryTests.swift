@@ -78,7 +78,8 @@ struct BusDeliveryTests {
                 context: mock.context
             )
             try await client.joined()
-            client.publish(.chainTip, ChainTip(height: UInt32(height), hash: .zero))
+            let sent = ChainTip(height: UInt32(height), hash: .zero, parentHash: .zero, certificateHash: .zero)
+            client.publish(.chainTip, sent)
             let (message, tip) = try await mock.next(ChainTip.self, topic: .chainTip)
             #expect(tip.height == UInt32(height))
             #expect(message.envelope.sequence == 1)

@@ -17,7 +17,12 @@ struct BusRoundTripTests {
         let forwarder = try BusForwarder(endpoints: endpoints)
         let publisher = try BusClient(endpoints: endpoints, sender: Self.sync, context: context)
         let subscriber = try BusClient(endpoints: endpoints, sender: Self.net, context: context)
-        let tip = ChainTip(height: 41, hash: Hash256(bytes: [UInt8](repeating: 0xAB, count: 32)) ?? .zero)
+        let tip = ChainTip(
+            height: 41,
+            hash: Hash256(bytes: [UInt8](repeating: 0xAB, count: 32)) ?? .zero,
+            parentHash: Hash256(bytes: [UInt8](repeating: 0xAC, count: 32)) ?? .zero,
+            certificateHash: Hash256(bytes: [UInt8](repeating: 0xAD, count: 32)) ?? .zero
+        )
 
         let received = try await withHangGuard {
             subscriber.subscribe(.chainTip)

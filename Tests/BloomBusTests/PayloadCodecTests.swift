@@ -7,6 +7,9 @@ import Testing
 struct PayloadCodecTests {
     static let peer = PeerID(replica: 1, bootID: 0x00_BEEF, counter: 42)
     static let hash = Hash256(bytes: (0..<32).map { UInt8($0) }) ?? .zero
+    static let parent = Hash256(bytes: (0..<32).map { UInt8(0x40 + $0) }) ?? .zero
+    static let certificate = Hash256(bytes: (0..<32).map { UInt8(0x80 + $0) }) ?? .zero
+    static let tip = ChainTip(height: 41, hash: hash, parentHash: parent, certificateHash: certificate)
 
     /// Round trip; every prefix shorter than `fixedLength` (the whole encoding when the payload has no trailing
     /// "rest" field) fails; without a rest field, one extra byte is `trailingBytes`.
@@ -37,7 +40,7 @@ struct PayloadCodecTests {
                 pid: 1,
                 bootID: 7,
                 state: .starting,
-                tip: ChainTip(height: 41, hash: Self.hash)
+                tip: Self.tip
             )
         )
     }
@@ -80,9 +83,15 @@ struct PayloadCodecTests {
         #expect(long.hasPrefix(address))
     }
 
-    @Test("chain tip")
+    @Test("chain tip: height, hash, parent hash and certificate hash; a cut in any field names that field")
     func chainTip() throws {
-        try checkCodec(ChainTip(height: 123_456, hash: Self.hash))
+        try checkCodec(Self.tip)
+        let bytes = Self.tip.encoded()
+        #expect(bytes.count == 4 + 3 * 32)
+        #expect(Array(bytes[36..<68]) == Self.parent.bytes)
+        #expect(Array(bytes[68..<100]) == Self.certificate.bytes)
+        expectInvalid(ChainTip.self, Array(bytes.prefix(50)), field: "tip.parent_hash")
+        expectInvalid(ChainTip.self, Array(bytes.prefix(99)), field: "tip.certificate_hash")
     }
 
     @Test("p2p.out to one peer, to all, to all but one; unknown target and peer 0 rejected")
@@ -169,6 +178,33 @@ struct PayloadCodecTests {
         }
     }
 
+    @Test("svc.hello is empty: any byte is trailing")
+    func serviceHello() throws {
+        try checkCodec(ServiceHello())
+        #expect(ServiceHello().encoded().isEmpty)
+    }
+
+    @Test("svc.replicas: names in order, counts 1…64; zero, over 64, a repeated name and cuts are rejected")
+    func serviceReplicas() throws {
+        let value = ServiceReplicas(counts: ["bloom-sync": 1, "bloom-net": 3, "bloom-gossip": 64])
+        try checkCodec(value)
+        let bytes = value.encoded()
+        #expect(bytes[0] == 3)
+        // The first entry is bloom-gossip (name order): u16 length, 12 bytes, then its count.
+        #expect(Array(bytes[1..<3]) == [12, 0])
+        #expect(bytes[15] == 64)
+        try checkCodec(ServiceReplicas(counts: [:]))
+        var zero = ServiceReplicas(counts: ["bloom-net": 1]).encoded()
+        zero[zero.count - 1] = 0
+        expectInvalid(ServiceReplicas.self, zero, field: "replicas.replicas")
+        var tooMany = zero
+        tooMany[tooMany.count - 1] = 65
+        expectInvalid(ServiceReplicas.self, tooMany, field: "replicas.replicas")
+        let one = ServiceReplicas(counts: ["bloom-net": 2]).encoded()
+        let twice = [2] + Array(one.dropFirst()) + Array(one.dropFirst())
+        expectInvalid(ServiceReplicas.self, twice, field: "replicas.service")
+    }
+
     @Test("service queries and replies carry JSON bytes")
     func serviceMessages() throws {
         try checkCodec(ServiceQuery(json: Array(#"{"id":1,"cmd":"peers","args":{}}"#.utf8)), restStartsAt: 0)
@@ -180,7 +216,7 @@ struct PayloadCodecTests {
         let message = BusMessage(
             topic: .chainTip,
             envelope: Envelope(sender: .newBoot(service: .sync), sequence: 1),
-            payload: ChainTip(height: 1, hash: Self.hash).encoded()
+            payload: Self.tip.encoded()
         )
         let decoded = try BusMessage(frames: message.frames())
         #expect(decoded.topic == message.topic)

@@ -12,7 +12,10 @@ struct ShutdownTests {
         let client = try await mock.makeClient(as: .newBoot(service: .net))
         client.subscribe(.chainTip)
         try await mock.waitForSubscription(.chainTip)
-        for height in 0..<2_000 { mock.publish(.chainTip, ChainTip(height: UInt32(height), hash: .zero)) }
+        for height in 0..<2_000 {
+            let tip = ChainTip(height: UInt32(height), hash: .zero, parentHash: .zero, certificateHash: .zero)
+            mock.publish(.chainTip, tip)
+        }
         for _ in 0..<20_000 { client.publish(.p2pOut, payload: [UInt8](repeating: 1, count: 100)) }
         try await withHangGuard {
             client.stop()

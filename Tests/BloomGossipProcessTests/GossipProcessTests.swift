@@ -35,7 +35,12 @@ import Testing
             }
         }
         try await mock.waitForSubscription(.chainTip)
-        let tip = ChainTip(height: 1, hash: [UInt8](repeating: 7, count: 32).withUnsafeBytes { Hash256($0) })
+        let tip = ChainTip(
+            height: 1,
+            hash: [UInt8](repeating: 7, count: 32).withUnsafeBytes { Hash256($0) },
+            parentHash: .zero,
+            certificateHash: .zero
+        )
         mock.publish(.chainTip, tip, as: SenderID(service: .sync, replica: 0, bootID: 3))
         let (_, sealed) = try await mock.next(GossipSealed.self, topic: .gossipSealed, timeout: .seconds(60))
         #expect(sealed.prevHash == tip.hash)

@@ -74,7 +74,13 @@ import Testing
         #expect(engine.sealed(seal) == [.sealed(seal)])
         // Someone else's block at another height first: nothing yet.
         #expect(engine.tipChanged(TipUpdate(height: 5, hash: Fixtures.hash(0xab))).isEmpty)
-        let ours = TipUpdate(height: 6, hash: Fixtures.hash(0xbb), prevHash: tip.hash)
+        #expect(engine.pendingSeal == seal)
+        let ours = TipUpdate(
+            height: 6,
+            hash: Fixtures.hash(0xbb),
+            prevHash: tip.hash,
+            certificateHash: seal.certificate.digest
+        )
         let payload = seal.certificate.encoded()
         #expect(engine.tipChanged(ours) == [.send(type: .bloom, payload: payload, target: .all)])
         #expect(engine.pendingSeal == nil)
@@ -90,6 +96,37 @@ import Testing
         let theirs = TipUpdate(height: 6, hash: Fixtures.hash(0xcc), prevHash: Fixtures.hash(0x01))
         #expect(engine.tipChanged(theirs).isEmpty)
         #expect(engine.pendingSeal == nil)
+    }
+
+    @Test func ownSeal_whenAnotherBlockOnTheSameParentBecomesTheTip_isNotAnnounced() throws {
+        let tip = TipUpdate(height: 5, hash: Fixtures.hash(0xaa))
+        let seal = try Fixtures.mineOneSeal(tip: tip)
+        var engine = GossipEngine(configuration: GossipConfiguration())
+        _ = engine.sealed(seal)
+        // Same parent, same height: matching by height would have announced our BLOOM for their block.
+        let rival = TipUpdate(
+            height: 6,
+            hash: Fixtures.hash(0xcd),
+            prevHash: tip.hash,
+            certificateHash: Fixtures.hash(0x77)
+        )
+        #expect(engine.tipChanged(rival).isEmpty)
+        #expect(engine.pendingSeal == nil)
+    }
+
+    @Test func ownSeal_isRecognisedOnlyWithItsParent() throws {
+        let tip = TipUpdate(height: 5, hash: Fixtures.hash(0xaa))
+        let seal = try Fixtures.mineOneSeal(tip: tip)
+        var engine = GossipEngine(configuration: GossipConfiguration())
+        _ = engine.sealed(seal)
+        // The seal's certificate on another parent (a reorganisation re-used it) is not the block we sealed.
+        let elsewhere = TipUpdate(
+            height: 6,
+            hash: Fixtures.hash(0xce),
+            prevHash: Fixtures.hash(0x02),
+            certificateHash: seal.certificate.digest
+        )
+        #expect(engine.tipChanged(elsewhere).isEmpty)
     }
 
     @Test func newBlooms_beyondThePeersAllowance_areDroppedWithoutPenalty() throws {

@@ -62,7 +62,7 @@ import Testing
     @Test func mining_onATip_publishesGossipSealed_andItsBloomOnceItIsTheTip() async throws {
         let mining = MiningConfiguration(miner: .quick, mine: true, minBlockInterval: 1)
         let harness = try await ServiceHarness.start(mining: mining)
-        let tip = ChainTip(height: 3, hash: Fixtures.hash(0x44))
+        let tip = ChainTip(height: 3, hash: Fixtures.hash(0x44), parentHash: .zero, certificateHash: .zero)
         harness.mock.publish(.chainTip, tip, as: SenderID(service: .sync, replica: 0, bootID: 9))
         let (_, sealed) = try await harness.mock.next(GossipSealed.self, topic: .gossipSealed)
         #expect(sealed.prevHash == tip.hash)
@@ -70,9 +70,15 @@ import Testing
         #expect(certificate.verify() == nil)
         #expect(sealed.oscillatorCount == 63)
         #expect(sealed.orderParameter == certificate.rValues.last)
-        // bloom-sync stored the block: it is the new tip, so our BLOOM goes out.
-        harness.mock.publish(.chainTip, ChainTip(height: 4, hash: Fixtures.hash(0x45)),
-                             as: SenderID(service: .sync, replica: 0, bootID: 9))
+        let sync = SenderID(service: .sync, replica: 0, bootID: 9)
+        // bloom-sync stored the block built on our seal: it is the new tip, so our BLOOM goes out.
+        let ours = ChainTip(
+            height: 4,
+            hash: Fixtures.hash(0x45),
+            parentHash: tip.hash,
+            certificateHash: certificate.digest
+        )
+        harness.mock.publish(.chainTip, ours, as: sync)
         while true {
             let (_, out) = try await harness.mock.next(P2POut.self, topic: .p2pOut)
             if out.messageType == MessageType.bloom.rawValue {
@@ -88,10 +94,14 @@ import Testing
         let mining = MiningConfiguration(miner: .quick, mine: true, minBlockInterval: 1)
         let harness = try await ServiceHarness.start(mining: mining)
         let sync = SenderID(service: .sync, replica: 0, bootID: 9)
-        harness.mock.publish(.chainTip, ChainTip(height: 3, hash: Fixtures.hash(0x44)), as: sync)
+        harness.mock.publish(
+            .chainTip,
+            ChainTip(height: 3, hash: Fixtures.hash(0x44), parentHash: .zero, certificateHash: .zero),
+            as: sync
+        )
         _ = try await harness.mock.next(GossipSealed.self, topic: .gossipSealed)
         harness.clock.advance(by: 2)  // past the minimum interval
-        let other = ChainTip(height: 4, hash: Fixtures.hash(0x55))
+        let other = ChainTip(height: 4, hash: Fixtures.hash(0x55), parentHash: .zero, certificateHash: .zero)
         harness.mock.publish(.chainTip, other, as: sync)
         let (_, second) = try await harness.mock.next(GossipSealed.self, topic: .gossipSealed)
         #expect(second.prevHash == other.hash)
@@ -101,7 +111,7 @@ import Testing
     @Test func tipInASyncHeartbeat_isMinedOn() async throws {
         let mining = MiningConfiguration(miner: .quick, mine: true, minBlockInterval: 1)
         let harness = try await ServiceHarness.start(mining: mining)
-        let tip = ChainTip(height: 8, hash: Fixtures.hash(0x66))
+        let tip = ChainTip(height: 8, hash: Fixtures.hash(0x66), parentHash: .zero, certificateHash: .zero)
         let beat = Heartbeat(service: "bloom-sync", replica: 0, pid: 1, bootID: 5, state: .ready, tip: tip)
         harness.mock.publish(.serviceHeartbeat, beat, as: SenderID(service: .sync, replica: 0, bootID: 5))
         let (_, sealed) = try await harness.mock.next(GossipSealed.self, topic: .gossipSealed)

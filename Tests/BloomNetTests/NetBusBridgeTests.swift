@@ -21,7 +21,7 @@ struct NetBusBridgeTests {
         let host: String
         var runner: Task<Void, Never>?
 
-        init(host: String) throws {
+        init(host: String, configure: (inout NetConfiguration) -> Void = { _ in }) throws {
             self.host = host
             netBus = hub.connect(as: SenderID(service: .net, replica: 0, bootID: 0x10))
             other = hub.connect(as: SenderID(service: .sync, replica: 0, bootID: 0x20))
@@ -31,6 +31,7 @@ struct NetBusBridgeTests {
             configuration.bindHost = host
             configuration.port = 0
             configuration.tickInterval = 0.05
+            configure(&configuration)
             node = NetNode(configuration: configuration, eventLoop: group.next(), sink: bridge)
             port = try node.start().wait()
             let (bridge, node) = (bridge, node)
@@ -117,7 +118,7 @@ struct NetBusBridgeTests {
         let node = try BridgedNode(host: "127.0.8.4")
         let heartbeat = Heartbeat(
             service: "bloom-sync", replica: 0, pid: 1, bootID: 5, state: .ready,
-            tip: ChainTip(height: 2_000, hash: .zero)
+            tip: ChainTip(height: 2_000, hash: .zero, parentHash: .zero, certificateHash: .zero)
         )
         var height: UInt32 = 0
         for i in 0..<50 where height != 2_000 {
@@ -135,7 +136,7 @@ struct NetBusBridgeTests {
     @Test("p2p.ctl penalise to 10 bans; disconnect publishes the reason; chain.tip sets our VERSION height")
     func p2pCtl_andChainTip() throws {
         let node = try BridgedNode(host: "127.0.8.3")
-        node.other.publish(.chainTip, ChainTip(height: 77, hash: .zero))
+        node.other.publish(.chainTip, ChainTip(height: 77, hash: .zero, parentHash: .zero, certificateHash: .zero))
         let a = try TestPeer(from: "127.0.9.20", to: node.host, port: node.port)
         // The tip may arrive after this connection started; a later one must carry it.
         _ = try a.handshake(port: 9_420)
@@ -174,7 +175,7 @@ struct NetBusBridgeTests {
         }
     }
 
-    @Test("p2p.ctl connect dials the address; a restarted service (new boot id) gets every peer re-announced")
+    @Test("p2p.ctl connect dials the address; a service that says hello gets every peer re-announced")
     func ctlConnect_andRepublish() throws {
         let listener = try TestListener(host: "127.0.9.40")
         let node = try BridgedNode(host: "127.0.8.4")
@@ -184,10 +185,7 @@ struct NetBusBridgeTests {
         try peer.send(Wire.verack)
         let id = try #require(node.connectedPeer(address: "127.0.9.40:\(listener.port)"))
         let restarted = node.hub.connect(as: SenderID(service: .sync, replica: 0, bootID: 0x21))
-        restarted.publish(
-            .serviceHeartbeat,
-            Heartbeat(service: "bloom-sync", replica: 0, pid: 1, bootID: 0x21, state: .ready)
-        )
+        restarted.sayHello()
         let announcements = node.published(atLeast: 2) {
             guard $0.topic == .p2pPeer, case .connected(let c)? = try? $0.decode(PeerEvent.self) else { return false }
             return c.peer == id

@@ -53,7 +53,7 @@ import Testing
                 logger: Logger(label: "test")
             )
             defer { link.stop() }
-            link.setTip(ChainTip(height: 7, hash: try #require(Hash256(bytes: [UInt8](repeating: 0, count: 32)))))
+            link.setTip(ChainTip(height: 7, hash: .zero, parentHash: .zero, certificateHash: .zero))
             link.setState(.ready)
             var sawReady = false
             for _ in 0..<40 {

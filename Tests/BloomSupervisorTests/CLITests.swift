@@ -44,4 +44,22 @@ import Testing
         #expect(fullServiceName("net") == "bloom-net")
         #expect(fullServiceName("bloom-sync") == "bloom-sync")
     }
+
+    @Test func mempoolSummary_countsBytesAndListsEveryTxid() {
+        let txids = [String(repeating: "ab", count: 32), String(repeating: "cd", count: 32)]
+        let result = JSONValue.object([
+            "count": .number(2), "bytes": .number(410), "txids": .array(txids.map { .string($0) }),
+        ])
+        #expect(HumanOutput.mempool(result) == "2 transactions, 410 bytes\n  \(txids[0])\n  \(txids[1])")
+        let empty = JSONValue.object(["count": .number(0), "bytes": .number(0), "txids": .array([])])
+        #expect(HumanOutput.mempool(empty) == "0 transactions, 0 bytes")
+        let one = JSONValue.object(["count": .number(1), "bytes": .number(98), "txids": .array([.string(txids[0])])])
+        #expect(HumanOutput.mempool(one).hasPrefix("1 transaction, 98 bytes\n"))
+    }
+
+    @Test func mempoolCommand_parsesWithJSONAndDataDirectory_andRejectsExtraArguments() throws {
+        let parsed = try Bloom.parseAsRoot(Bloom.movingLeadingOptions(["--data-dir", "/d", "mempool", "--json"]))
+        #expect(parsed is BloomCLI.Mempool)
+        #expect(Bloom.execute(["mempool", "extra"]) == 2)
+    }
 }

@@ -26,7 +26,7 @@ import Testing
         #expect(network.core.knownPeers.first { $0.id == liar.info.id }?.height ?? .max < 9_000)
         // The staller was asked and never answered; the chain still completed.
         #expect(!staller.received.isEmpty)
-        #expect(network.other.contains(.publishTip(honest.engine.tip)))
+        #expect(network.other.contains(.publishTip(try network.core.announcedTip())))
         #expect(!network.other.contains { if case .penalise = $0 { true } else { false } })
         #expect(try network.core.engine.store.quickCheck().isEmpty)
     }
@@ -84,7 +84,13 @@ import Testing
 
         #expect(actions.contains(.send(other.id, .block(block.serialized()))))
         #expect(!actions.contains(.send(sender.id, .block(block.serialized()))))
-        #expect(actions.last == .publishTip(BloomChain.ChainTip(hash: block.hash, height: 1)))
+        let announced = BloomBus.ChainTip(
+            height: 1,
+            hash: block.hash,
+            parentHash: SyncFixture.genesis.hash,
+            certificateHash: block.certificate.digest
+        )
+        #expect(actions.last == .publishTip(announced))
         // Committed: the store outside any batch holds it.
         #expect(!core.engine.store.isBatching)
         #expect(try core.engine.store.entry(block.hash) != nil)
@@ -153,7 +159,7 @@ import Testing
                 Transaction.coinbase(height: 3, address: SyncFixture.bob, fees: 0, extraData: []).txid, tx.txid,
             ]
         )
-        #expect(actions.contains(.publishTip(core.tip)))
+        #expect(actions.contains(.publishTip(try core.announcedTip())))
         #expect(actions.contains(.broadcast(.block(bytes), except: nil)))
         #expect(!core.mempool.contains(tx.txid))
         // An independent engine (the reference rules as written in BloomChain) accepts the same bytes.
@@ -294,5 +300,26 @@ import Testing
 
         #expect(fromBulk == [.send(bulk.id, .getHeaders(HeightRange(startHeight: 1, count: 1)))])
         #expect(fromReference.isEmpty)
+    }
+}
+
+@Suite struct SyncProgressTests {
+    @Test func aDownloadThatStalls_forMinutes_hasNoRateAndNoETA_ratherThanAnEverGrowingOne() throws {
+        // Given a download that connected one block from a peer 5 ahead.
+        let core = try SyncCoreTests.makeCore()
+        let block = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 1)[0]
+        let peer = SyncPeer(id: PeerID(rawValue: 7), height: 5, services: .node)
+        _ = try core.handle([.peerConnected(peer)], now: 0, wallClock: SyncFixture.now)
+        _ = try core.handle([.message(peer.id, .block(block.serialized()))], now: 0.5, wallClock: SyncFixture.now)
+        _ = try core.handle([.tick], now: 1.5, wallClock: SyncFixture.now)
+        #expect(core.progress.blocksPerSecond > 0)
+
+        // When nothing arrives for half an hour of ticks.
+        for second in 2...1_800 { _ = try core.handle([.tick], now: Double(second), wallClock: SyncFixture.now) }
+
+        // Then the rate is 0 and the ETA unknown (a vanishing rate made the ETA overflow the log's Int).
+        #expect(core.progress.isSyncing)
+        #expect(core.progress.blocksPerSecond == 0)
+        #expect(core.progress.etaSeconds == nil)
     }
 }

@@ -13,7 +13,7 @@ import Testing
 /// CLI.
 @Suite(.serialized) struct SyncServiceBusTests {
     final class TipLog: Sendable {
-        let tips = Mutex<[BloomChain.ChainTip]>([])
+        let tips = Mutex<[BloomBus.ChainTip]>([])
     }
 
     @Test func service_onTheMockBus_storesARelayedBlock_publishesTheTip_answersQueries_andStopsOnShutdown()
@@ -42,7 +42,15 @@ import Testing
         try await mock.waitForSubscription(Topic.p2pIn(messageType: MessageType.block.rawValue))
         try await mock.waitForSubscription(.gossipSealed)
         let first = try await mock.next(BloomBus.ChainTip.self, topic: .chainTip)
-        #expect(first.payload == BloomBus.ChainTip(height: 0, hash: SyncFixture.genesis.hash))
+        #expect(
+            first.payload
+                == BloomBus.ChainTip(
+                    height: 0,
+                    hash: SyncFixture.genesis.hash,
+                    parentHash: .zero,
+                    certificateHash: SyncFixture.genesis.certificate.digest
+                )
+        )
 
         // When bloom-net reports two peers, and one of them sends block 1.
         let sender = PeerID(rawValue: 0x0100_0000_0000_0001)
@@ -77,8 +85,16 @@ import Testing
                 )
         )
         let tip = try await mock.next(BloomBus.ChainTip.self, topic: .chainTip)
-        #expect(tip.payload == BloomBus.ChainTip(height: 1, hash: blocks[0].hash))
-        #expect(tipLog.tips.withLock { $0.last } == BloomChain.ChainTip(hash: blocks[0].hash, height: 1))
+        #expect(
+            tip.payload
+                == BloomBus.ChainTip(
+                    height: 1,
+                    hash: blocks[0].hash,
+                    parentHash: SyncFixture.genesis.hash,
+                    certificateHash: blocks[0].certificate.digest
+                )
+        )
+        #expect(tipLog.tips.withLock { $0.last } == tip.payload)
 
         // And it answers the CLI's questions.
         let chain = try await service.answer("chain", args: .null).get()

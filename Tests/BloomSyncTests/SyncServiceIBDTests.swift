@@ -37,7 +37,9 @@ import Testing
             owner: owner,
             configuration: configuration,
             logger: Logger(label: "bloom-sync.test"),
-            onTip: { tip in if tip == target { reached.withLock { $0 = true } } },
+            onTip: { tip in
+                if tip.hash == target.hash && tip.height == target.height { reached.withLock { $0 = true } }
+            },
             clock: { (MonotonicClock.now(), SyncFixture.now) }
         )
         let group = ServiceGroup(services: [service], logger: Logger(label: "bloom-sync.test.group"))

@@ -11,11 +11,13 @@ import BloomCore
 /// | `p2p.out` | ``P2POut`` | u8 message type, u8 target (1 one, 2 all, 3 all except), u64 peer (not for all), rest: payload |
 /// | `p2p.ctl` | ``P2PControl`` | u8 tag; 1 penalise: u64 peer, u32 points, str reason; 2 disconnect: u64 peer, str reason; 3 ban: u8 by (1 peer: u64, 2 ip: str), u32 seconds, str reason; 4 connect: str address |
 /// | `p2p.flow` | ``P2PFlow`` | u64 peer, u8 state (1 open, 2 full) |
-/// | `chain.tip` | ``ChainTip`` | u32 height, 32 hash |
+/// | `chain.tip` | ``ChainTip`` | u32 height, 32 hash, 32 parent hash, 32 SHA-256 of the tip's certificate |
 /// | `gossip.sealed` | ``GossipSealed`` | 32 prev hash, u32 nonce, u32 r bits, u32 psi bits, u32 N, rest: certificate |
 /// | `gossip.expect` | ``GossipExpect`` | u64 announcer peer, 32 SHA-256 of the certificate |
 /// | `gossip.score` | ``GossipScore`` | u64 peer, f64 score (finite) |
-/// | `svc.heartbeat` | ``Heartbeat`` | str name, u8 replica, u32 pid, u32 boot id (24 bits), u8 state, u8 has tip (0/1), [u32 height, 32 hash] |
+/// | `svc.heartbeat` | ``Heartbeat`` | str name, u8 replica, u32 pid, u32 boot id (24 bits), u8 state, u8 has tip (0/1), [the `chain.tip` layout] |
+/// | `svc.hello` | ``ServiceHello`` | empty (the sender is in the envelope) |
+/// | `svc.replicas` | ``ServiceReplicas`` | u8 count, then per service: str name, u8 replicas (1…64) |
 /// | `svc.query.<service>` | ``ServiceQuery`` | rest: JSON `{id, cmd, args}` (request id in the envelope) |
 /// | `svc.reply` | ``ServiceReply`` | rest: JSON result (request id in the envelope, flag `error` on failure) |
 ///

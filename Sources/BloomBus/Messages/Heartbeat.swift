@@ -92,26 +92,38 @@ public struct Heartbeat: BusPayload, Hashable {
     }
 }
 
-/// `chain.tip`: the best chain's tip changed.
+/// `chain.tip`: the best chain's tip changed. Besides the height and hash it names the tip's parent and the
+/// SHA-256 of its certificate, so that bloom-gossip recognises the block built on its own seal (`gossip.sealed`
+/// names the parent; the block hash cannot be known before bloom-sync sets the timestamp and transactions).
 public struct ChainTip: BusPayload, Hashable {
     /// Height of the tip (genesis is 0).
     public var height: UInt32
     /// Block hash of the tip.
     public var hash: Hash256
+    /// The tip's `prev_hash` (all zero for the genesis).
+    public var parentHash: Hash256
+    /// SHA-256 of the tip block's serialized certificate (``ConsensusCertificate/digest``).
+    public var certificateHash: Hash256
 
     /// A tip from its parts.
-    public init(height: UInt32, hash: Hash256) {
+    public init(height: UInt32, hash: Hash256, parentHash: Hash256, certificateHash: Hash256) {
         self.height = height
         self.hash = hash
+        self.parentHash = parentHash
+        self.certificateHash = certificateHash
     }
 
     public init(from reader: inout ByteReader) throws(DecodeError) {
         height = try reader.readU32("tip.height")
         hash = try reader.readHash("tip.hash")
+        parentHash = try reader.readHash("tip.parent_hash")
+        certificateHash = try reader.readHash("tip.certificate_hash")
     }
 
     public func encode(into writer: inout ByteWriter) {
         writer.u32(height)
         writer.hash(hash)
+        writer.hash(parentHash)
+        writer.hash(certificateHash)
     }
 }

@@ -12,6 +12,7 @@ import BloomWire
 /// | `p2p.flow` | ``P2PFlow`` | ``SyncEvent/flow(_:open:)`` |
 /// | `gossip.sealed` | ``GossipSealed`` | ``SyncEvent/sealed(_:)`` |
 /// | `gossip.expect` | ``GossipExpect`` | ``SyncEvent/expect(_:)`` |
+/// | `svc.hello` | ``ServiceHello`` | ``SyncEvent/hello(_:)``, sender from the envelope |
 /// | anything else, or a payload that does not decode | | dropped (counted) |
 public enum SyncBusTranslation {
     /// The message types bloom-sync handles; it subscribes to exactly these `p2p.in` topics.
@@ -22,7 +23,7 @@ public enum SyncBusTranslation {
     /// Every topic bloom-sync subscribes to.
     public static var subscriptions: [Topic] {
         handledTypes.map { Topic.p2pIn(messageType: $0.rawValue) }
-            + [Topic.p2pPeer, Topic.p2pFlow, Topic.gossipSealed, Topic.gossipExpect]
+            + [Topic.p2pPeer, Topic.p2pFlow, Topic.gossipSealed, Topic.gossipExpect, Topic.serviceHello]
     }
 
     private static let typeByTopic: [Topic: MessageType] = Dictionary(
@@ -61,6 +62,8 @@ public enum SyncBusTranslation {
             return (try? message.decode(GossipSealed.self)).map { .sealed($0) }
         case .gossipExpect:
             return (try? message.decode(GossipExpect.self)).map { .expect($0) }
+        case .serviceHello:
+            return (try? message.decode(ServiceHello.self)).map { _ in .hello(message.envelope.sender) }
         default:
             return nil
         }
@@ -77,7 +80,7 @@ public enum SyncBusTranslation {
         case .penalise(let peer, let points, let reason):
             return bus.publish(.p2pControl, P2PControl.penalise(peer: peer, points: points, reason: reason))
         case .publishTip(let tip):
-            return bus.publish(.chainTip, BloomBus.ChainTip(height: tip.height, hash: tip.hash))
+            return bus.publish(.chainTip, tip)
         }
     }
 

@@ -9,6 +9,7 @@ import BloomServiceKit
 /// | `chain` | | `{height, tip, syncing, target, blocks_per_s, eta_s, peers, mempool, orphans, total_work, …}` |
 /// | `block` | `{"id": "<hash>" or "<height>"}` (or `["…"]`) | the block's index fields and hex bytes |
 /// | `mempool` | | `{count, bytes, txids}` |
+/// | `integrity` | | `{ok, problems}`: SQLite's `PRAGMA integrity_check` of the chain store (slow on a big store) |
 /// | `tx submit` / `tx.submit` | `{"hex": "…"}` (or `["…"]`) | `{txid, accepted}`; relayed when accepted |
 public enum SyncQueries {
     /// An answer, and the actions it caused (a submitted transaction is relayed).
@@ -28,6 +29,12 @@ public enum SyncQueries {
             return Answer(result: try block(argument(args, key: "id"), core: core), actions: [])
         case "mempool":
             return Answer(result: .success(mempool(core)), actions: [])
+        case "integrity":
+            let problems = try core.engine.store.integrityCheck()
+            let result = JSONValue.object([
+                "ok": .bool(problems.isEmpty), "problems": .array(problems.map { .string($0) }),
+            ])
+            return Answer(result: .success(result), actions: [])
         case "tx submit", "tx.submit", "tx":
             return try submit(argument(args, key: "hex"), core: core)
         default:

@@ -2,6 +2,7 @@ import BloomBus
 import BloomChain
 import BloomCore
 import BloomServiceKit
+import Foundation
 import Logging
 import ServiceLifecycle
 
@@ -26,7 +27,7 @@ public struct SyncService<B: Bus>: Service {
     let configuration: Configuration
     let logger: Logger
     /// Called with every new tip (and the tip at start), for the heartbeat.
-    let onTip: @Sendable (BloomChain.ChainTip) -> Void
+    let onTip: @Sendable (BloomBus.ChainTip) -> Void
     /// Monotonic seconds and Unix seconds.
     let clock: @Sendable () -> (monotonic: Double, wall: UInt32)
     /// Waits until the subscriptions are in place at the forwarder (``BusClient/joined(timeout:)``), so that the
@@ -40,7 +41,7 @@ public struct SyncService<B: Bus>: Service {
         owner: ChainOwner,
         configuration: Configuration = Configuration(),
         logger: Logger,
-        onTip: @escaping @Sendable (BloomChain.ChainTip) -> Void,
+        onTip: @escaping @Sendable (BloomBus.ChainTip) -> Void,
         clock: @escaping @Sendable () -> (monotonic: Double, wall: UInt32),
         join: @escaping @Sendable () async -> Void = {}
     ) {
@@ -57,7 +58,15 @@ public struct SyncService<B: Bus>: Service {
     public func run() async throws {
         for topic in SyncBusTranslation.subscriptions { bus.subscribe(topic) }
         await join()
-        let tip = try await owner.perform { $0.tip }
+        // Subscribed: the others may now bring us up to date (ServiceHello). bloom-net answers with every
+        // connected peer and its VERSION height, so a download resumes even from peers that say nothing unasked.
+        bus.sayHello()
+        let restored = try await owner.perform { try $0.restoreMempool() }
+        logger.info(
+            "mempool restored",
+            metadata: ["bloom.kept": "\(restored.kept)", "bloom.dropped": "\(restored.dropped)"]
+        )
+        let tip = try await owner.perform { try $0.announcedTip() }
         onTip(tip)
         SyncBusTranslation.publish(.publishTip(tip), on: bus)
         logger.info("chain open", metadata: ["bloom.height": "\(tip.height)", "bloom.tip": "\(tip.hash.hex)"])
@@ -119,8 +128,9 @@ public struct SyncService<B: Bus>: Service {
             metadata: [
                 "bloom.height": "\(progress.height)",
                 "bloom.target": "\(progress.target)",
-                "bloom.blocks_per_s": "\(Int(progress.blocksPerSecond))",
-                "bloom.eta_s": "\(progress.etaSeconds.map { Int($0) } ?? -1)",
+                // Formatted, not converted to Int: a conversion traps on a value out of Int's range.
+                "bloom.blocks_per_s": "\(String(format: "%.0f", progress.blocksPerSecond))",
+                "bloom.eta_s": "\(progress.etaSeconds.map { String(format: "%.0f", $0) } ?? "-1")",
             ]
         )
     }

@@ -44,7 +44,7 @@ public enum SyncServiceFactory {
             bus: bus,
             owner: ChainOwner(core: SyncCore(engine: engine, rewardAddress: reward)),
             logger: context.logger,
-            onTip: { tip in link.setTip(BloomBus.ChainTip(height: tip.height, hash: tip.hash)) },
+            onTip: { tip in link.setTip(tip) },
             clock: { (MonotonicClock.now(), UInt32(clamping: Int(Date().timeIntervalSince1970))) },
             // Best effort: without a forwarder (a service started by hand) it still runs, and retries are cheap.
             join: { try? await bus.joined(timeout: .seconds(2)) }

@@ -43,6 +43,8 @@ public struct Mempool: Sendable {
     private var nextSequence: UInt64 = 0
     /// Serialized bytes of all pooled transactions.
     public private(set) var totalBytes = 0
+    /// What changed since the last ``takeChanges()``: txid → the entry now pooled, or nil when it left.
+    private var pendingChanges: [Hash256: Entry?] = [:]
 
     /// An empty pool with `configuration`.
     public init(configuration: Configuration = Configuration()) {
@@ -119,6 +121,7 @@ public struct Mempool: Sendable {
         )
         nextSequence += 1
         entries[txid] = entry
+        pendingChanges[txid] = .some(entry)
         for outpoint in seen { spenders[outpoint] = txid }
         totalBytes += size
         return .success(entry)
@@ -128,6 +131,7 @@ public struct Mempool: Sendable {
     @discardableResult
     public mutating func remove(_ txid: Hash256) -> Entry? {
         guard let entry = entries.removeValue(forKey: txid) else { return nil }
+        pendingChanges[txid] = .some(nil)
         for input in entry.transaction.inputs {
             spenders[OutPoint(txid: input.prevTx, index: input.outputIndex)] = nil
         }
@@ -178,6 +182,19 @@ public struct Mempool: Sendable {
             _ = try add(transaction, utxo: utxo)
         }
         return dropped
+    }
+
+    /// The pool's changes since the last call, for the store to write in the same transaction as the blocks that
+    /// caused them (so a crash never keeps a mined transaction pooled, nor loses an accepted one).
+    public mutating func takeChanges() -> MempoolChanges {
+        defer { pendingChanges = [:] }
+        var changes = MempoolChanges()
+        for (txid, entry) in pendingChanges {
+            if let entry { changes.added.append(entry) } else { changes.removed.append(txid) }
+        }
+        changes.added.sort { $0.sequence < $1.sequence }
+        changes.removed.sort()
+        return changes
     }
 
     /// Transactions for a new block: arrival order, at most `maxBytes` serialized bytes in all. Pooled

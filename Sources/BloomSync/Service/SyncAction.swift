@@ -12,8 +12,9 @@ public enum SyncAction: Sendable, Hashable {
     case broadcast(PeerMessage, except: PeerID?)
     /// Add misbehaviour points to a peer (`p2p.ctl`).
     case penalise(PeerID, points: UInt32, reason: String)
-    /// The best tip moved (`chain.tip`), published only after the store committed it.
-    case publishTip(BloomChain.ChainTip)
+    /// The best tip moved (`chain.tip`, with its parent and certificate hash), published only after the store
+    /// committed it.
+    case publishTip(BloomBus.ChainTip)
 }
 
 /// A connected peer as bloom-sync sees it: from its `p2p.peer` event, raised by what it proves.

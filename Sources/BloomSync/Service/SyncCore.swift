@@ -46,6 +46,28 @@ public final class SyncCore {
     /// The best tip.
     public var tip: BloomChain.ChainTip { engine.tip }
 
+    /// The best tip as `chain.tip` announces it: with its parent, and the SHA-256 of its certificate so that
+    /// bloom-gossip recognises the block built on its own seal.
+    /// - Throws: ``ChainError`` when the store fails or no longer holds the tip's block (a corrupt store).
+    public func announcedTip() throws(ChainError) -> BloomBus.ChainTip {
+        let tip = engine.tip
+        guard let bytes = try engine.blockBytes(tip.hash) else {
+            throw ChainError(.corruptStore, "the tip \(tip.hash.hex) has no stored block")
+        }
+        let block: Block
+        do {
+            block = try Block(decoding: bytes)
+        } catch {
+            throw ChainError(.corruptStore, "the tip \(tip.hash.hex) no longer decodes: \(error)")
+        }
+        return BloomBus.ChainTip(
+            height: tip.height,
+            hash: tip.hash,
+            parentHash: block.header.prevHash,
+            certificateHash: block.certificate.digest
+        )
+    }
+
     /// Connected peers as known to the sync logic.
     public var knownPeers: [SyncPeer] { peers.keys.sorted().compactMap { downloader.peer($0) ?? peers[$0] } }
 
@@ -64,11 +86,13 @@ public final class SyncCore {
         }
         // Requests once per batch, not per message: a batch of arriving blocks frees room for one request.
         actions += downloader.schedule(tip: tip, now: now)
+        // The pool's changes commit with the blocks that caused them: a crash keeps both or neither.
+        try engine.store.saveMempoolChanges(mempool.takeChanges())
         try engine.store.commitBatch()
         progress.sample(height: tip.height, target: downloader.targetHeight, now: now)
         if tip != lastPublishedTip {
             lastPublishedTip = tip
-            actions.append(.publishTip(tip))
+            actions.append(.publishTip(try announcedTip()))
         }
         return actions
     }
@@ -101,6 +125,10 @@ public final class SyncCore {
             // The announcer has a block above our tip (spec §2.5 item 8): let the scheduler ask it.
             downloader.peerHas(expectation.announcer, height: tip.height + 1)
             return []
+        case .hello(let sender):
+            // A service that just joined missed every `chain.tip` edge (ServiceHello); our own hello needs nothing.
+            guard sender.service != .sync else { return [] }
+            return [.publishTip(try announcedTip())]
         case .tick:
             return []
         }
@@ -280,8 +308,34 @@ extension SyncCore {
     /// - Returns: the refusal, or nil and the relay actions.
     public func submitTransaction(_ payload: [UInt8]) throws(ChainError) -> (MempoolRejection?, [SyncAction]) {
         switch try mempool.add(payload: payload, utxo: engine.utxo) {
-        case .success: return (nil, [.broadcast(.tx(payload), except: nil)])
-        case .failure(let rejection): return (rejection, [])
+        case .success:
+            // Saved before it is relayed or reported accepted: an accepted transaction survives a crash.
+            try engine.store.saveMempoolChanges(mempool.takeChanges())
+            return (nil, [.broadcast(.tx(payload), except: nil)])
+        case .failure(let rejection):
+            return (rejection, [])
         }
+    }
+
+    /// What ``restoreMempool()`` did.
+    public struct MempoolRestore: Sendable, Hashable {
+        /// Transactions pooled again.
+        public var kept: Int
+        /// Transactions no longer valid against the tip (mined, conflicting, spending what is gone), or damaged.
+        public var dropped: Int
+    }
+
+    /// Reads the pool saved by an earlier run back, re-validating every transaction against the current tip in
+    /// arrival order, and rewrites the table with the ones kept. Call once, at start, before any event.
+    /// - Throws: ``ChainError`` when the store fails.
+    public func restoreMempool() throws(ChainError) -> MempoolRestore {
+        let saved = try engine.store.savedMempool()
+        var kept = 0
+        for payload in saved {
+            if case .success = try mempool.add(payload: payload, utxo: engine.utxo) { kept += 1 }
+        }
+        _ = mempool.takeChanges()
+        try engine.store.replaceMempool(with: mempool.entriesInArrivalOrder)
+        return MempoolRestore(kept: kept, dropped: saved.count - kept)
     }
 }

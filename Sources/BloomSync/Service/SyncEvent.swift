@@ -15,6 +15,8 @@ public enum SyncEvent: Sendable, Hashable {
     case sealed(GossipSealed)
     /// `gossip.expect`: a peer announced a valid bloom; fetch its block.
     case expect(GossipExpect)
+    /// `svc.hello`: another service joined the bus and knows nothing yet; republish the tip (``ServiceHello``).
+    case hello(SenderID)
     /// The periodic tick: timeouts, stalls, new requests, progress.
     case tick
 }

@@ -17,6 +17,11 @@ public struct SyncProgress: Sendable, Hashable {
     /// True while a peer is known to be ahead.
     public var isSyncing: Bool { target > height }
 
+    /// Below this many blocks a second the download counts as stalled: the average then drops to 0 instead of
+    /// decaying forever, so the ETA is "unknown", never an ever-growing number (it overflowed an Int in the log
+    /// after two minutes of a stalled download and crashed bloom-sync).
+    public static let stalledRate = 0.01
+
     /// Seconds left at the current rate, nil when unknown or not syncing.
     public var etaSeconds: Double? {
         guard isSyncing, blocksPerSecond > 0 else { return nil }
@@ -38,6 +43,7 @@ public struct SyncProgress: Sendable, Hashable {
         let rate = Double(connectedSinceSample) / elapsed
         // Weight 0.3 on the newest second: steady enough for an ETA, quick to follow a stall.
         blocksPerSecond = blocksPerSecond == 0 ? rate : 0.7 * blocksPerSecond + 0.3 * rate
+        if blocksPerSecond < Self.stalledRate { blocksPerSecond = 0 }
         connectedSinceSample = 0
         sampleStart = now
     }

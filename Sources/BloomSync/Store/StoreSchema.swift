@@ -11,6 +11,8 @@ import GRDB
 /// - `undo`: per main-chain block, what connecting it changed in `utxos` (see ``UndoCodec``).
 /// - `invalid`: hashes remembered as invalid with their reason (spec §5.1).
 /// - `chain_state`: one row, the tip and the UTXO totals, written in the same transaction as the blocks.
+/// - `mempool`: the unconfirmed transactions (txid, arrival order, exact bytes), written in the same transaction
+///   as the blocks that confirm or conflict with them, and re-validated against the tip when read back.
 enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -58,6 +60,17 @@ enum StoreSchema {
                         utxo_count INTEGER NOT NULL,
                         total_value INTEGER NOT NULL
                     );
+                    """
+            )
+        }
+        migrator.registerMigration("v2 mempool") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE mempool (
+                        txid BLOB PRIMARY KEY,
+                        sequence INTEGER NOT NULL,
+                        bytes BLOB NOT NULL
+                    ) WITHOUT ROWID;
                     """
             )
         }
