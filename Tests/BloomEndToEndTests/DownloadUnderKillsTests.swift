@@ -1,21 +1,7 @@
 import BloomCore
+import BloomTestSupport
 import Foundation
 import Testing
-
-/// SplitMix64: a small seeded generator, so a run can be replayed from its printed seed.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Issue 12: any one service killed at any moment resumes its work, whatever the peers do. A node downloads a
 /// fixture chain from a raw-TCP serving peer that, like a reference node, sends nothing unless asked, while
@@ -27,10 +13,7 @@ extension EndToEndTests {
         // CI: each service killed once during a 1,500-block download; Scripts/e2e --full: five times each, 4,000.
         let killsPerService = fullRun ? 5 : 1
         let blockCount = fullRun ? 4_000 : 1_500
-        let environment = ProcessInfo.processInfo.environment
-        let seed = environment["BLOOM_E2E_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64.max)
-        print("download_fromAPeerThatOnlyAnswers: seed \(seed) (replay with BLOOM_E2E_SEED=\(seed))")
-        var random = SplitMix64(seed: seed)
+        var random = SplitMix64.printingSeed()
 
         let blocks = FixtureChain.make(count: blockCount)
         let tip = try #require(blocks.last).hash.hex

@@ -1,12 +1,13 @@
 import BloomBus
 import BloomNet
+import BloomTestSupport
 import BloomWire
 import Foundation
 import Testing
 
 /// bloom-net and the "bring a new boot id up to date" rule (issue 12, ``ServiceHello``), and the replica count
 /// learnt while running (`svc.replicas`).
-@Suite("bloom-net: bringing restarted services up to date; replica count at run time", .serialized)
+@Suite("bloom-net: bringing restarted services up to date; replica count at run time", .serialized, .dedicatedThread)
 struct NetRestartTests {
     typealias BridgedNode = NetBusBridgeTests.BridgedNode
 

@@ -2,10 +2,11 @@ import BloomBus
 import BloomChain
 import BloomCore
 import BloomSync
+import BloomTestSupport
 import Testing
 
 /// The mempool survives a restart of bloom-sync (issue 12): saved with the chain, re-validated when read back.
-@Suite struct MempoolPersistenceTests {
+@Suite(.dedicatedThread) struct MempoolPersistenceTests {
     /// A core on the store file at `path`, as bloom-sync opens it at start.
     private func openCore(_ path: String) throws -> SyncCore {
         let engine = try ChainEngine(store: SQLiteChainStore(path: path), genesis: SyncFixture.genesis)
@@ -140,7 +141,7 @@ import Testing
     }
 }
 
-@Suite struct IntegrityQueryTests {
+@Suite(.dedicatedThread) struct IntegrityQueryTests {
     @Test func integrityQuery_onASoundStore_answersOkWithNoProblems() throws {
         let core = try SyncCore(
             engine: ChainEngine(store: SQLiteChainStore.inMemory(), genesis: SyncFixture.genesis),

@@ -3,6 +3,7 @@ import BloomChain
 import BloomCore
 import BloomServiceKit
 import BloomSync
+import BloomTestSupport
 import BloomWire
 import Logging
 import ServiceLifecycle
@@ -12,7 +13,7 @@ import Testing
 /// A restarted bloom-sync is brought up to date (issue 12): once its subscriptions are in place it says hello,
 /// bloom-net answers with the peers it already holds, and the download resumes from a peer that never speaks
 /// unasked. The test plays bloom-net and that peer, and publishes nothing before the hello.
-@Suite(.serialized) struct SyncServiceRestartTests {
+@Suite(.serialized, .dedicatedThread) struct SyncServiceRestartTests {
     static let net = SenderID(service: .net, replica: 0, bootID: 0x77)
 
     /// Set once the service's tip is the target.
