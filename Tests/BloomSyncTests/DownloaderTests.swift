@@ -72,6 +72,29 @@ import Testing
         #expect(Set(afterTimeout[Self.second.id] ?? []) == Set(first[Self.first.id] ?? []))
     }
 
+    /// The stall seen end to end: bloom-gossip restarted and said hello, bloom-net announced its peer again, and
+    /// the heights in flight to it stayed assigned to a peer state that no longer listed them; when bloom-net
+    /// restarted next, nothing freed them and the download stopped below them for good.
+    @Test func peerAnnouncedAgain_keepsItsRequests_soATimeoutOrDisconnectStillFreesThem() throws {
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 40)
+        var downloader = try planned(blocks)
+        downloader.peerGone(Self.second.id)
+        let asked = requested(downloader.schedule(tip: Self.genesisTip, now: 1))[Self.first.id] ?? []
+        #expect(!asked.isEmpty)
+
+        // When the same connection is announced again, with a lower VERSION height than it has proved.
+        downloader.peerConnected(SyncPeer(id: Self.first.id, height: 1, services: .node), now: 2)
+        #expect(downloader.inFlightCount == asked.count)
+        #expect(downloader.peer(Self.first.id)?.height == 40)
+        #expect(requested(downloader.schedule(tip: Self.genesisTip, now: 3)).isEmpty, "nothing asked twice")
+
+        // Then its disconnect returns every one of its requests, and the next peer gets them all.
+        downloader.peerGone(Self.first.id)
+        downloader.peerConnected(Self.second, now: 4)
+        let reassigned = requested(downloader.schedule(tip: Self.genesisTip, now: 5))[Self.second.id] ?? []
+        #expect(Set(asked).isSubset(of: Set(reassigned)))
+    }
+
     @Test func headersReceived_whenTheyDoNotLink_isInvalid_andWhenTheyForkUnknown_backtracks() throws {
         let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 5)
         var downloader = Downloader(tip: Self.genesisTip)

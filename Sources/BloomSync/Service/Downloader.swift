@@ -81,8 +81,17 @@ public struct Downloader: Sendable {
     // MARK: - Peers
 
     /// A peer connected (`p2p.peer`).
+    ///
+    /// The same connection can be announced again: bloom-net re-publishes every peer when another service says
+    /// hello (`svc.hello`). A known peer keeps its requests in flight and the height it has proved; starting it
+    /// afresh would forget requests whose hashes stay assigned to it, and those heights would never be asked again.
     public mutating func peerConnected(_ peer: SyncPeer, now: Double) {
-        peers[peer.id] = Peer(info: peer, legacyBudget: TokenBucket(limit: .blockRequests, now: now))
+        guard var known = peers[peer.id] else {
+            peers[peer.id] = Peer(info: peer, legacyBudget: TokenBucket(limit: .blockRequests, now: now))
+            return
+        }
+        known.info = SyncPeer(id: peer.id, height: max(known.info.height, peer.height), services: peer.services)
+        peers[peer.id] = known
     }
 
     /// A peer disconnected: its requests go back to the pool.

@@ -105,8 +105,9 @@ public final class SyncCore {
             for old in peers.keys where old.replica == peer.id.replica && old.bootID != peer.id.bootID {
                 _ = try process(.peerGone(old), now: now, wallClock: wallClock)
             }
-            peers[peer.id] = peer
-            server.connect(peer.id, now: now)
+            // A peer announced again (bloom-net answering a hello) is the same connection: its serving budget and
+            // its requests in flight carry on.
+            if peers.updateValue(peer, forKey: peer.id) == nil { server.connect(peer.id, now: now) }
             downloader.peerConnected(peer, now: now)
             return []
         case .peerGone(let id):

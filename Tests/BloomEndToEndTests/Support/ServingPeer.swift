@@ -184,6 +184,22 @@ final class ServingPeer: @unchecked Sendable {
     /// Sends what a reference node answers, each message as soon as it is ready (a body held back does not hold
     /// the ones before it); nothing for anything else. False once a send failed.
     private func respond(to frame: Frame, send: (PeerMessage) -> Bool) -> Bool {
+        // BLOOM_E2E_TRACE_PEER=1: every request on stderr, with how far bodies are released (how the stall of
+        // `Downloader.peerConnected` showed itself: a connection asked only for heights above a hole).
+        if ProcessInfo.processInfo.environment["BLOOM_E2E_TRACE_PEER"] == "1",
+            let message = try? PeerMessage(type: frame.type, payload: frame.payload)
+        {
+            switch message {
+            case .getBlockData(let wanted):
+                let asked = wanted.compactMap { self.heights[$0] }
+                let released = released.load(ordering: .relaxed)
+                trace("GETBLOCKDATA \(asked.min() ?? -1)...\(asked.max() ?? -1) (\(asked.count)) released \(released)")
+            case .getHeaders(let range):
+                trace("GETHEADERS \(range.startHeight) +\(range.count)")
+            default:
+                trace("\(frame.type)")
+            }
+        }
         if case .getBlockData(let wanted)? = try? PeerMessage(type: frame.type, payload: frame.payload) {
             var missing: [Hash256] = []
             for hash in wanted {
@@ -228,6 +244,10 @@ final class ServingPeer: @unchecked Sendable {
         default:
             return []
         }
+    }
+
+    private func trace(_ line: String) {
+        FileHandle.standardError.write(Data("serving peer: \(line)\n".utf8))
     }
 
     private func sendAll(_ fd: Int32, _ data: [UInt8]) -> Bool {
