@@ -8,6 +8,7 @@ public struct Bloom: ParsableCommand {
         abstract: "Operate a BloomCoin node started by bloom-supervisor.",
         discussion:
             "Exit codes: 0 success, 1 the command failed, 2 usage error, 3 no node running at that data directory.",
+        version: BloomVersion.line(program: "bloom"),
         subcommands: [
             Status.self, Restart.self, Scale.self, Stop.self, Peers.self, Chain.self, Coherence.self, Tx.self,
         ]

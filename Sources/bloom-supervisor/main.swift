@@ -11,15 +11,11 @@ guard signalFD >= 0 else {
     FileHandle.standardError.write(Data("bloom-supervisor: cannot create a signalfd\n".utf8))
     exit(ExitCode.failure)
 }
-if CommandLineFlags.wantsHelp(CommandLine.arguments) {
-    print(
-        CommandLineFlags.help(
-            program: "bloom-supervisor",
-            summary: "Starts every BloomCoin service, restarts them when they fail, stops them in order on SIGTERM."
-        )
-    )
-    exit(ExitCode.success)
-}
+CommandLineFlags.answerHelpOrVersion(
+    Array(CommandLine.arguments.dropFirst()),
+    program: "bloom-supervisor",
+    summary: "Starts every BloomCoin service, restarts them when they fail, stops them in order on SIGTERM."
+)
 let configuration: NodeConfiguration
 do {
     configuration = try NodeConfiguration.load(

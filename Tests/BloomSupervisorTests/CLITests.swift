@@ -44,4 +44,15 @@ import Testing
         #expect(fullServiceName("net") == "bloom-net")
         #expect(fullServiceName("bloom-sync") == "bloom-sync")
     }
+
+    @Test func version_isAnsweredByTheRootCommand_withTheVersionLineAndExitZero() {
+        do {
+            _ = try Bloom.parseAsRoot(["--version"])
+            Issue.record("--version parsed as a command")
+        } catch {
+            #expect(Bloom.fullMessage(for: error) == BloomVersion.line(program: "bloom"))
+            #expect(Bloom.exitCode(for: error) == .success)
+        }
+        #expect(Bloom.execute(["--version"]) == ExitCode.success)
+    }
 }
