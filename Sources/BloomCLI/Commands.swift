@@ -66,9 +66,7 @@ struct Scale: ParsableCommand {
         let args = JSONValue.object([
             "service": .string(fullServiceName(service)), "replicas": .number(Double(replicas)),
         ])
-        try node.run("scale", args: args) { result in
-            "\(result["name"]?.stringValue ?? service): \(Int(result["replicas"]?.numberValue ?? 0)) replica(s)"
-        }
+        try node.run("scale", args: args) { HumanOutput.scaled($0, service: service) }
     }
 }
 
@@ -80,7 +78,7 @@ struct Stop: ParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        try node.run("stop") { _ in "stopping the node" }
+        try node.run("stop", human: HumanOutput.stopping)
     }
 }
 
@@ -114,7 +112,7 @@ struct Coherence: ParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        try node.run("coherence", human: HumanOutput.keyValues)
+        try node.run("coherence", human: HumanOutput.coherence)
     }
 }
 
