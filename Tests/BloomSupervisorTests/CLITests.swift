@@ -191,4 +191,30 @@ import Testing
         }
         #expect(Bloom.execute(["--version"]) == ExitCode.success)
     }
+
+    @Test func leadingOptions_completionScriptShell_staysWithItsOption() {
+        #expect(
+            Bloom.movingLeadingOptions(["--generate-completion-script", "zsh"]) == [
+                "--generate-completion-script", "zsh",
+            ]
+        )
+    }
+
+    /// What Scripts/install puts in the bash, zsh and fish completion directories.
+    @Test(arguments: [
+        ("bash", "complete -o filenames -F _bloom bloom"), ("zsh", "#compdef bloom"), ("fish", "complete -c 'bloom'"),
+    ])
+    func completionScript_forEachShell_isThatShellsScriptWithTheSubcommands(shell: String, marker: String) {
+        do {
+            _ = try Bloom.parseAsRoot(Bloom.movingLeadingOptions(["--generate-completion-script", shell]))
+            Issue.record("--generate-completion-script parsed as a command")
+        } catch {
+            let script = Bloom.fullMessage(for: error)
+            #expect(Bloom.exitCode(for: error) == .success)
+            #expect(script.contains(marker))
+            for subcommand in ["status", "restart", "scale", "stop", "peers", "chain", "coherence", "tx"] {
+                #expect(script.contains(subcommand), "\(shell): no \(subcommand)")
+            }
+        }
+    }
 }
