@@ -109,7 +109,10 @@ enum HumanOutput {
         }
         let peers = result["peers"]?.arrayValue ?? []
         let rows = peers.map { peer in
-            [text(peer["id"]), text(peer["address"]), decimal(peer["r"]), seconds(peer["age_s"]), decimal(peer["score"])]
+            [
+                text(peer["id"]), text(peer["address"]), decimal(peer["r"]), seconds(peer["age_s"]),
+                decimal(peer["score"]),
+            ]
         }
         let peerTable = peers.isEmpty ? "no peers" : table(["PEER", "ADDRESS", "R", "AGE", "SCORE"], rows)
         return (summary + ["", peerTable]).joined(separator: "\n")

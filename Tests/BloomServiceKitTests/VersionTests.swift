@@ -4,7 +4,9 @@ import Testing
 
 struct VersionTests {
     @Test func versionLine_withARevision_namesProgramVersionAndCommit() {
-        #expect(BloomVersion.line(program: "bloom", revision: "3c0cd31") == "bloom \(BloomVersion.number) (git 3c0cd31)")
+        #expect(
+            BloomVersion.line(program: "bloom", revision: "3c0cd31") == "bloom \(BloomVersion.number) (git 3c0cd31)"
+        )
         #expect(
             BloomVersion.line(program: "bloom-net", revision: "3c0cd31-dirty")
                 == "bloom-net \(BloomVersion.number) (git 3c0cd31-dirty)"

@@ -121,7 +121,8 @@ import Testing
         ])
         #expect(
             HumanOutput.peers(answer)
-                == "ID                ADDRESS         DIRECTION  HEIGHT\n00112233aabbccdd  127.0.0.1:7619  in         41"
+                == "ID                ADDRESS         DIRECTION  HEIGHT\n"
+                + "00112233aabbccdd  127.0.0.1:7619  in         41"
         )
         #expect(HumanOutput.peers(.object(["peers": .array([])])) == "no peers")
     }
@@ -140,7 +141,9 @@ import Testing
     }
 
     @Test func txSubmit_showsTheTxidAndWhetherItWasAccepted() {
-        let answer = JSONValue.object(["txid": .string("cd" + String(repeating: "0", count: 62)), "accepted": .bool(true)])
+        let answer = JSONValue.object([
+            "txid": .string("cd" + String(repeating: "0", count: 62)), "accepted": .bool(true),
+        ])
         #expect(HumanOutput.keyValues(answer) == "accepted  yes\ntxid      cd" + String(repeating: "0", count: 62))
     }
 
