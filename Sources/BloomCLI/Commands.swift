@@ -8,6 +8,7 @@ public struct Bloom: ParsableCommand {
         abstract: "Operate a BloomCoin node started by bloom-supervisor.",
         discussion:
             "Exit codes: 0 success, 1 the command failed, 2 usage error, 3 no node running at that data directory.",
+        version: BloomVersion.line(program: "bloom"),
         subcommands: [
             Status.self, Restart.self, Scale.self, Stop.self, Peers.self, Chain.self, Coherence.self, Mempool.self,
             Tx.self,
@@ -66,9 +67,7 @@ struct Scale: ParsableCommand {
         let args = JSONValue.object([
             "service": .string(fullServiceName(service)), "replicas": .number(Double(replicas)),
         ])
-        try node.run("scale", args: args) { result in
-            "\(result["name"]?.stringValue ?? service): \(Int(result["replicas"]?.numberValue ?? 0)) replica(s)"
-        }
+        try node.run("scale", args: args) { HumanOutput.scaled($0, service: service) }
     }
 }
 
@@ -80,7 +79,7 @@ struct Stop: ParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        try node.run("stop") { _ in "stopping the node" }
+        try node.run("stop", human: HumanOutput.stopping)
     }
 }
 
@@ -126,7 +125,7 @@ struct Coherence: ParsableCommand {
     @OptionGroup var node: NodeOptions
 
     func run() throws {
-        try node.run("coherence", human: HumanOutput.keyValues)
+        try node.run("coherence", human: HumanOutput.coherence)
     }
 }
 

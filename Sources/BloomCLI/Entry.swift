@@ -3,8 +3,11 @@ import BloomServiceKit
 import Foundation
 
 extension Bloom {
-    /// Options that take a value, for `movingLeadingOptions`.
-    static let valueOptions: Set<String> = ["--data-dir", "--config", "--control", "--timeout"]
+    /// Options that take a value, for `movingLeadingOptions`. ArgumentParser's `--generate-completion-script SHELL`
+    /// is one: its shell must not be taken for a subcommand.
+    static let valueOptions: Set<String> = [
+        "--data-dir", "--config", "--control", "--timeout", "--generate-completion-script",
+    ]
 
     /// `bloom --data-dir DIR status` is the documented form, but ArgumentParser reads a subcommand's options after
     /// its name: options written before the subcommand are moved after it (after `tx submit` for that pair).

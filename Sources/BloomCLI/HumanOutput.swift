@@ -27,8 +27,18 @@ enum HumanOutput {
             number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(format: "%.3f", number)
         case .string(let text): text
         case .array(let items): items.map { text($0) }.joined(separator: ", ")
-        case .object: value?.encoded() ?? "-"
+        case .object(let members): members.keys.sorted().map { "\($0) \(text(members[$0]))" }.joined(separator: ", ")
         }
+    }
+
+    /// A number with three decimals (r, ψ, scores), `-` when absent.
+    static func decimal(_ value: JSONValue?) -> String {
+        value?.numberValue.map { String(format: "%.3f", $0) } ?? "-"
+    }
+
+    /// Seconds with one decimal and a unit (`0.4s`), `-` when absent.
+    static func seconds(_ value: JSONValue?) -> String {
+        value?.numberValue.map { String(format: "%.1fs", $0) } ?? "-"
     }
 
     static func status(_ result: JSONValue) -> String {
@@ -67,21 +77,69 @@ enum HumanOutput {
         return ([summary] + txids.map { "  " + $0 }).joined(separator: "\n")
     }
 
-    /// `key: value` lines in key order; nested objects and lists of objects as JSON.
+    /// `bloom scale`: the service and its replica count.
+    static func scaled(_ result: JSONValue, service: String) -> String {
+        "\(result["name"]?.stringValue ?? fullServiceName(service)): \(text(result["replicas"])) replica(s)"
+    }
+
+    /// `bloom stop`.
+    static func stopping(_ result: JSONValue) -> String {
+        "stopping the node"
+    }
+
+    /// `bloom coherence`: the local and network order parameters and the miner, then one row per peer.
+    static func coherence(_ result: JSONValue) -> String {
+        func ensemble(_ name: String) -> String {
+            "r \(decimal(result[name]?["r"]))  psi \(decimal(result[name]?["psi"]))"
+        }
+        var network = ensemble("network")
+        if let count = result["network_peers"]?.numberValue {
+            network += "  (\(Int(count)) peer(s) merged, reported r \(decimal(result["reported_coherence"])))"
+        }
+        var mining = text(result["mining"])
+        var details: [String] = []
+        if let strategy = result["strategy"]?.stringValue { details.append("strategy \(strategy)") }
+        if let attempts = result["attempts_per_s"]?.numberValue {
+            details.append(String(format: "%.1f attempts/s", attempts))
+        }
+        if let rounds = result["rounds_per_s"]?.numberValue { details.append(String(format: "%.1f rounds/s", rounds)) }
+        if !details.isEmpty { mining += "  (" + details.joined(separator: ", ") + ")" }
+        let summary = [("local", ensemble("local")), ("network", network), ("mining", mining)].map { label, value in
+            label.padding(toLength: 8, withPad: " ", startingAt: 0) + value
+        }
+        let peers = result["peers"]?.arrayValue ?? []
+        let rows = peers.map { peer in
+            [
+                text(peer["id"]), text(peer["address"]), decimal(peer["r"]), seconds(peer["age_s"]),
+                decimal(peer["score"]),
+            ]
+        }
+        let peerTable = peers.isEmpty ? "no peers" : table(["PEER", "ADDRESS", "R", "AGE", "SCORE"], rows)
+        return (summary + ["", peerTable]).joined(separator: "\n")
+    }
+
+    /// `key  value` lines in key order (`bloom chain`, `bloom tx submit`). A nested object becomes `key.field`
+    /// lines and a list of objects `key[i].field` lines, so no answer is shown as JSON.
     static func keyValues(_ result: JSONValue) -> String {
-        guard case .object(let members) = result else { return text(result) }
-        let width = members.keys.map(\.count).max() ?? 0
-        return members.keys.sorted().map { key in
-            let value = members[key]
-            let rendered: String
-            if case .array(let items) = value ?? .null,
-                items.contains(where: { if case .object = $0 { true } else { false } })
-            {
-                rendered = "\(items.count) entries " + (value?.encoded() ?? "")
-            } else {
-                rendered = text(value)
+        guard case .object = result else { return text(result) }
+        let lines = flattened(result, prefix: "")
+        let width = lines.map(\.key.count).max() ?? 0
+        return lines.map { $0.key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.value }
+            .joined(separator: "\n")
+    }
+
+    /// The scalar leaves of `value`, keys sorted, named by their path.
+    static func flattened(_ value: JSONValue, prefix: String) -> [(key: String, value: String)] {
+        switch value {
+        case .object(let members):
+            if members.isEmpty { return prefix.isEmpty ? [] : [(prefix, "-")] }
+            return members.keys.sorted().flatMap { key in
+                flattened(members[key] ?? .null, prefix: prefix.isEmpty ? key : prefix + "." + key)
             }
-            return key.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + rendered
-        }.joined(separator: "\n")
+        case .array(let items) where items.contains(where: { if case .object = $0 { true } else { false } }):
+            return items.enumerated().flatMap { index, item in flattened(item, prefix: "\(prefix)[\(index)]") }
+        default:
+            return [(prefix, text(value))]
+        }
     }
 }

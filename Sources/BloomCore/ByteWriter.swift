@@ -24,6 +24,16 @@ public struct ByteWriter: Sendable {
     /// binary32, little-endian; a `Double` argument must be rounded by the caller (`Float(x)`, nearest-even).
     public mutating func f32(_ v: Float) { u32(v.bitPattern) }
 
+    /// Consecutive binary32 values, little-endian: one copy of the array's bytes on a little-endian host (the
+    /// in-memory layout of `[Float]` is then the wire's), value by value otherwise.
+    public mutating func f32s(_ values: [Float]) {
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for value in values { f32(value) }
+        #endif
+    }
+
     public mutating func hash(_ h: Hash256) { h.withUnsafeBytes { bytes.append(contentsOf: $0) } }
 
     public mutating func append<S: Sequence>(_ s: S) where S.Element == UInt8 { bytes.append(contentsOf: s) }

@@ -3,9 +3,12 @@ import Foundation
 /// N Kuramoto oscillators: f64 phases in [0, 2π] and natural frequencies, advanced by the reference's noiseless
 /// Euler step (spec §6.4).
 ///
-/// The step reproduces the reference bit for bit given the same libm: the same subtraction and `sin` per pair,
-/// numpy's pairwise row sums (§6.6), no fused multiply-add. It allocates nothing per round: the N×N sine matrix
-/// lives in a scratch buffer owned by the value (copy-on-write: a copied ensemble pays one copy on its next step).
+/// The step evaluates the coupling sums in one of two forms (``KuramotoSum``). `.pairwiseExact` reproduces the
+/// reference bit for bit given the same libm: the same subtraction and `sin` per pair, numpy's pairwise row sums
+/// (§6.6), no fused multiply-add. `.meanField` uses the O(N) identity and the cos/sin values of the round's order
+/// parameter (``measureOrderParameter()``). Neither allocates per round: the N×N sine matrix and the 2N cos/sin
+/// values live in scratch buffers owned by the value (copy-on-write: a copied ensemble pays one copy on its next
+/// step).
 public struct KuramotoEnsemble: Sendable {
     /// Up to this N the step fills the whole sine matrix, computing each pair's sine once (sin is odd); above it
     /// the step computes row by row, so that scratch memory stays O(N) (N may reach 10 000).
@@ -17,6 +20,14 @@ public struct KuramotoEnsemble: Sendable {
     public let frequencies: [Double]
     private var scratch: [Double]
     private let dense: Bool
+    /// cos θⱼ and sin θⱼ interleaved ([c0, s0, c1, s1, …], 2N values), valid for the current phases only while
+    /// `trigIsCurrent`; with `sumCos`/`sumSin` they are what ``measureOrderParameter()`` computed.
+    private var trig: [Double]
+    private var sumCos = 0.0
+    private var sumSin = 0.0
+    /// False as soon as the phases change (step, setPhases, incorporation): the mean-field step then computes
+    /// the values again instead of using stale ones.
+    private var trigIsCurrent = false
 
     /// The number of oscillators N.
     public var count: Int { phases.count }
@@ -42,6 +53,7 @@ public struct KuramotoEnsemble: Sendable {
         self.frequencies = frequencies
         self.dense = n <= denseLimit
         self.scratch = [Double](repeating: 0, count: dense ? n * n : 2 * n)
+        self.trig = [Double](repeating: 0, count: 2 * n)
     }
 
     /// The reference's initial state for one nonce attempt (spec §6.2): a legacy `RandomState(seed)` draws N
@@ -71,6 +83,21 @@ public struct KuramotoEnsemble: Sendable {
         OrderParameter.compute(phases)
     }
 
+    /// The order parameter of the current phases, bit for bit as ``orderParameter()``, keeping the cos θⱼ and
+    /// sin θⱼ it computes so that a following `.meanField` ``step(coupling:dt:sum:)`` does not compute them again
+    /// (a miner round measures r, then steps: half of a mean-field round's `sin`/`cos` calls are saved this way).
+    public mutating func measureOrderParameter() -> (r: Double, psi: Double) {
+        let n = phases.count
+        if n == 0 { return (0, 0) }
+        let measured = phases.withUnsafeBufferPointer { theta in
+            trig.withUnsafeMutableBufferPointer { OrderParameter.measure(theta, interleaved: $0) }
+        }
+        sumCos = measured.sumCos
+        sumSin = measured.sumSin
+        trigIsCurrent = true
+        return (measured.r, measured.psi)
+    }
+
     /// Replaces the phases, e.g. after mixing in a peer's state (spec §7.5), keeping the frequencies.
     /// - Throws: `KuramotoError.phaseCountMismatch` when `newPhases` does not have N elements.
     public mutating func setPhases(_ newPhases: [Double]) throws(KuramotoError) {
@@ -78,12 +105,14 @@ public struct KuramotoEnsemble: Sendable {
             throw .phaseCountMismatch(expected: phases.count, actual: newPhases.count)
         }
         phases = newPhases
+        trigIsCurrent = false
     }
 
     /// Mixes a peer's phases into this ensemble (spec §7.5); the result keeps N phases whatever the peer's count.
     /// - Throws: `PhaseMixingError` for a weight outside [0, 1] or NaN.
     public mutating func incorporatePeerPhases(_ peer: [Double], weight: Double) throws(PhaseMixingError) {
         phases = try PhaseMixing.incorporatePeerPhases(local: phases, peer: peer, weight: weight)
+        trigIsCurrent = false
     }
 
     /// The reference's adaptive coupling: `base × (1 + LAMBDA × exp(−SIGMA × (r − Z_C)²))`, the square as x·x.
@@ -94,26 +123,62 @@ public struct KuramotoEnsemble: Sendable {
         return base * (1 + BloomConstants.lambda * exp(-BloomConstants.sigma * square))
     }
 
-    /// One noiseless Euler step (spec §6.4): θ'ᵢ = floor_mod(θᵢ + (ωᵢ + (K/N)·Sᵢ)·dt, 2π), where Sᵢ is the
-    /// pairwise sum over j of sin(θⱼ − θᵢ) plus 0.0.
+    /// One noiseless Euler step (spec §6.4): θ'ᵢ = floor_mod(θᵢ + (ωᵢ + (K/N)·Sᵢ)·dt, 2π), where Sᵢ is
+    /// Σⱼ sin(θⱼ − θᵢ) evaluated in the form `sum` selects.
     /// - Parameters:
     ///   - coupling: K_eff for this round.
     ///   - dt: the time step.
-    public mutating func step(coupling: Double, dt: Double) {
+    ///   - sum: `.pairwiseExact` (the default: the reference's step, bit for bit) or `.meanField` (O(N), equal to
+    ///     rounding; what the miner uses, see ``KuramotoSum``).
+    public mutating func step(coupling: Double, dt: Double, sum: KuramotoSum = .pairwiseExact) {
         let n = phases.count
         if n == 0 { return }
         let coef = coupling / Double(n)
-        let dense = self.dense
-        frequencies.withUnsafeBufferPointer { omega in
-            scratch.withUnsafeMutableBufferPointer { scratch in
-                phases.withUnsafeMutableBufferPointer { theta in
-                    if dense {
-                        Self.denseStep(theta, omega, scratch, coef: coef, dt: dt)
-                    } else {
-                        Self.rowStep(theta, omega, scratch, coef: coef, dt: dt)
+        switch sum {
+        case .pairwiseExact:
+            let dense = self.dense
+            frequencies.withUnsafeBufferPointer { omega in
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                    phases.withUnsafeMutableBufferPointer { theta in
+                        if dense {
+                            Self.denseStep(theta, omega, scratch, coef: coef, dt: dt)
+                        } else {
+                            Self.rowStep(theta, omega, scratch, coef: coef, dt: dt)
+                        }
                     }
                 }
             }
+        case .meanField:
+            if !trigIsCurrent { _ = measureOrderParameter() }
+            let sumCos = self.sumCos, sumSin = self.sumSin
+            frequencies.withUnsafeBufferPointer { omega in
+                trig.withUnsafeBufferPointer { trig in
+                    phases.withUnsafeMutableBufferPointer { theta in
+                        Self.meanFieldStep(theta, omega, trig, sumCos: sumCos, sumSin: sumSin, coef: coef, dt: dt)
+                    }
+                }
+            }
+        }
+        trigIsCurrent = false
+    }
+
+    /// Sᵢ = cos θᵢ · Σ sin θⱼ − sin θᵢ · Σ cos θⱼ (``KuramotoSum/meanField``), with cos θᵢ and sin θᵢ taken from
+    /// the order parameter's interleaved values of the same phases: 2 products and a subtraction per oscillator
+    /// instead of N `sin` calls and a row sum.
+    private static func meanFieldStep(
+        _ theta: UnsafeMutableBufferPointer<Double>,
+        _ omega: UnsafeBufferPointer<Double>,
+        _ trig: UnsafeBufferPointer<Double>,
+        sumCos: Double,
+        sumSin: Double,
+        coef: Double,
+        dt: Double
+    ) {
+        for i in 0..<theta.count {
+            let cosI = trig[2 * i]
+            let sinI = trig[2 * i + 1]
+            let sum = cosI * sumSin - sinI * sumCos
+            theta[i] = advance(theta[i], omega[i], sum, coef: coef, dt: dt)
         }
     }
 

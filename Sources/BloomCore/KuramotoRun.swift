@@ -35,6 +35,8 @@ public struct KuramotoRun: Sendable {
     public let dt: Double
     /// Whether K_eff follows the adaptive rule (otherwise it stays `baseCoupling`).
     public let useAdaptive: Bool
+    /// The form of the coupling sums each step uses.
+    public let sum: KuramotoSum
     /// The index of the round the next `step()` runs.
     public private(set) var round: Int
     private var detector: BloomDetector
@@ -46,17 +48,21 @@ public struct KuramotoRun: Sendable {
     ///   - dt: the time step.
     ///   - useAdaptive: the reference's `use_adaptive`.
     ///   - rule: which rounds count as coherent.
+    ///   - sum: the coupling-sum form; `.pairwiseExact` by default, since a run replays the reference's
+    ///     `mine_block` unless told otherwise (the miner passes its configuration's choice).
     public init(
         ensemble: KuramotoEnsemble,
         baseCoupling: Double,
         dt: Double,
         useAdaptive: Bool,
-        rule: BloomThresholdRule
+        rule: BloomThresholdRule,
+        sum: KuramotoSum = .pairwiseExact
     ) {
         self.ensemble = ensemble
         self.baseCoupling = baseCoupling
         self.dt = dt
         self.useAdaptive = useAdaptive
+        self.sum = sum
         self.round = 0
         self.detector = BloomDetector(rule: rule)
     }
@@ -77,12 +83,14 @@ public struct KuramotoRun: Sendable {
 
     /// Runs one round and reports it.
     public mutating func step() -> RoundResult {
-        let (r, psi) = ensemble.orderParameter()
+        // Measured in place so that a mean-field step reuses the round's cos/sin values; r and ψ are the same bits
+        // as `orderParameter()` gives.
+        let (r, psi) = ensemble.measureOrderParameter()
         let bloom = detector.observe(round: round, r: r, psi: psi).map {
             Bloom(window: $0, finalPhases: ensemble.phases)
         }
         let coupling = useAdaptive ? KuramotoEnsemble.adaptiveCoupling(r: r, base: baseCoupling) : baseCoupling
-        ensemble.step(coupling: coupling, dt: dt)
+        ensemble.step(coupling: coupling, dt: dt, sum: sum)
         let result = RoundResult(round: round, r: r, psi: psi, coupling: coupling, bloom: bloom)
         round += 1
         return result

@@ -22,8 +22,13 @@ public struct MinerConfig: Sendable, Equatable {
     /// Which rounds count as coherent. `.wireSafe` by default (spec §6.4 caveat); `.reference` replays the
     /// reference exactly.
     public var bloomRule: BloomThresholdRule
+    /// The form of the coupling sums (``KuramotoSum``). `.meanField` by default: O(N) per round instead of
+    /// O(N²), and a local choice like the profile, since validation checks a certificate's recorded values and never
+    /// re-runs the dynamics (spec §4.6, §6.1). `.pairwiseExact` replays the reference's trajectory bit for bit.
+    public var couplingSum: KuramotoSum
 
-    /// A configuration with every field given; the defaults are the reference's `MinerConfig()`.
+    /// A configuration with every field given; the defaults are the reference's `MinerConfig()`, except the two
+    /// choices that only a replay of the reference needs (`bloomRule: .reference`, `couplingSum: .pairwiseExact`).
     public init(
         oscillatorCount: Int = BloomConstants.defaultOscillatorCount,
         baseCoupling: Double = BloomConstants.k,
@@ -33,7 +38,8 @@ public struct MinerConfig: Sendable, Equatable {
         maxNonceAttempts: Int = 1000,
         difficulty: Double = 1.0,
         useAdaptive: Bool = true,
-        bloomRule: BloomThresholdRule = .wireSafe
+        bloomRule: BloomThresholdRule = .wireSafe,
+        couplingSum: KuramotoSum = .meanField
     ) {
         self.oscillatorCount = oscillatorCount
         self.baseCoupling = baseCoupling
@@ -44,6 +50,7 @@ public struct MinerConfig: Sendable, Equatable {
         self.difficulty = difficulty
         self.useAdaptive = useAdaptive
         self.bloomRule = bloomRule
+        self.couplingSum = couplingSum
     }
 
     /// The configuration the reference used for every vector block; blooms in about 150 rounds. The Swift

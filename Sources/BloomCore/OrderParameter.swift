@@ -7,18 +7,44 @@ public enum OrderParameter {
     public static func compute(_ phases: UnsafeBufferPointer<Double>) -> (r: Double, psi: Double) {
         let n = phases.count
         if n == 0 { return (0, 0) }
-        // Interleaved [c0, s0, c1, s1, …] as numpy's complex array, summed pairwise.
-        let sum = withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * n) { buffer -> (Double, Double) in
-            for j in 0..<n {
-                buffer[2 * j] = cos(phases[j])
-                buffer[2 * j + 1] = sin(phases[j])
-            }
-            return PairwiseSum.complex(UnsafeBufferPointer(buffer))
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * n) { buffer in
+            let measured = measure(phases, interleaved: buffer)
+            return (measured.r, measured.psi)
         }
+    }
+
+    /// What one evaluation of the order parameter yields: (r, ψ) and the two sums behind them.
+    struct Measurement {
+        var r: Double
+        var psi: Double
+        /// `0.0 + Σ cos θⱼ`, summed in numpy's pairwise order (spec §6.6).
+        var sumCos: Double
+        /// `0.0 + Σ sin θⱼ`, likewise.
+        var sumSin: Double
+    }
+
+    /// The order parameter of `phases` (N > 0), leaving cos θⱼ and sin θⱼ interleaved in `interleaved` (2N
+    /// values: [c0, s0, c1, s1, …], numpy's complex array), so that a mean-field step can reuse them.
+    ///
+    /// The only implementation of §6.3: `compute(_:)` and the ensemble's round both go through it, so
+    /// r and ψ are the same bits whichever path measured them (a certificate's r values and its final phases'
+    /// recomputed r agree exactly).
+    static func measure(
+        _ phases: UnsafeBufferPointer<Double>,
+        interleaved buffer: UnsafeMutableBufferPointer<Double>
+    ) -> Measurement {
+        let n = phases.count
+        for j in 0..<n {
+            buffer[2 * j] = cos(phases[j])
+            buffer[2 * j + 1] = sin(phases[j])
+        }
+        let sum = PairwiseSum.complex(UnsafeBufferPointer(rebasing: buffer[0..<(2 * n)]))
+        let sumCos = 0.0 + sum.0
+        let sumSin = 0.0 + sum.1
         let inv = 1.0 / Double(n)
-        let zr = (0.0 + sum.0) * inv
-        let zi = (0.0 + sum.1) * inv
-        return (magnitude(zr, zi), angle(zr, zi))
+        let zr = sumCos * inv
+        let zi = sumSin * inv
+        return Measurement(r: magnitude(zr, zi), psi: angle(zr, zi), sumCos: sumCos, sumSin: sumSin)
     }
 
     public static func compute(_ phases: [Double]) -> (r: Double, psi: Double) {

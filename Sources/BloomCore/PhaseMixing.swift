@@ -104,7 +104,7 @@ public enum PhaseMixing {
         let imPeer = weight * sin(b)
         let re = reLocal + rePeer
         let im = imLocal + imPeer
-        return PhaseArithmetic.floorMod(atan2(im, re), BloomConstants.twoPi)
+        return PhaseArithmetic.floorModOfAngle(atan2(im, re))
     }
 
     /// `merge_phase_states(states)` (spec §7.6): start from state 0's phases with total weight 1.0 (its own

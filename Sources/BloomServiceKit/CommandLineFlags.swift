@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits `--name value` and `--name=value` flags of the common set; anything else is a usage error.
 public enum CommandLineFlags {
     /// Parses `arguments` (without the program name).
@@ -71,10 +73,32 @@ extension CommandLineFlags {
         arguments.contains("--help") || arguments.contains("-h")
     }
 
+    /// True when the arguments ask for the version (`--version`).
+    public static func wantsVersion(_ arguments: [String]) -> Bool {
+        arguments.contains("--version")
+    }
+
+    /// Answers `--help` and `--version` for a binary that takes the common flag set: prints the usage text or the
+    /// version line and exits 0. Returns when the arguments ask for neither.
+    /// - Parameters:
+    ///   - arguments: the flags, without the program name.
+    ///   - program: the binary's name.
+    ///   - summary: what the binary does, for the usage text.
+    public static func answerHelpOrVersion(_ arguments: [String], program: String, summary: String) {
+        if wantsHelp(arguments) {
+            print(help(program: program, summary: summary))
+            exit(ExitCode.success)
+        }
+        if wantsVersion(arguments) {
+            print(BloomVersion.line(program: program))
+            exit(ExitCode.success)
+        }
+    }
+
     /// The usage text of a binary that takes the common flag set.
     public static func help(program: String, summary: String, options: [OptionSpec] = CommonOptions.all) -> String {
         var lines = [
-            "usage: \(program) [--FLAG VALUE]...", "", summary, "",
+            "usage: \(program) [--FLAG VALUE]...", "       \(program) --help | --version", "", summary, "",
             "flags (environment BLOOM_<FLAG>; file keys are the flag names):",
         ]
         let width = options.map { $0.name.count }.max() ?? 0

@@ -53,6 +53,8 @@ public enum BloomLogKeys {
     public static let delayMs = "bloom.delay_ms"
     /// A request id.
     public static let request = "bloom.request"
+    /// Where the supervisor's service definitions come from (a directory, or `built-in`).
+    public static let servicesDirectory = "bloom.services_dir"
 }
 
 /// Writes `time prefix level label: message key=value…` lines to stderr with one `write(2)` each, so lines

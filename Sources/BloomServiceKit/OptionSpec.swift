@@ -65,7 +65,11 @@ public enum CommonOptions {
         OptionSpec(name: "max-outbound", kind: .integer(0...10_000), help: "outbound connection limit (default 8)"),
         OptionSpec(name: "max-inbound", kind: .integer(0...100_000), help: "inbound connection limit (default 117)"),
         OptionSpec(name: "ban-time", kind: .number(0...1e10), help: "seconds a ban lasts (default 86400)"),
-        OptionSpec(name: "services-dir", kind: .string, help: "service definitions (default: the built-in copy)"),
+        OptionSpec(
+            name: "services-dir",
+            kind: .string,
+            help: "service definitions (default: PREFIX/share/bloom/services when installed, else the built-in copy)"
+        ),
         OptionSpec(
             name: "reward-address",
             kind: .string,

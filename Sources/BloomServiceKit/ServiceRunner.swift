@@ -56,15 +56,11 @@ public enum ServiceRunner {
         arguments: [String] = Array(CommandLine.arguments.dropFirst()),
         makeServices: @Sendable (ServiceContext) async throws -> [any Service]
     ) async -> Never {
-        if CommandLineFlags.wantsHelp(arguments) {
-            print(
-                CommandLineFlags.help(
-                    program: service,
-                    summary: "A BloomCoin service, normally started by bloom-supervisor."
-                )
-            )
-            exit(ExitCode.success)
-        }
+        CommandLineFlags.answerHelpOrVersion(
+            arguments,
+            program: service,
+            summary: "A BloomCoin service, normally started by bloom-supervisor."
+        )
         let environment = ProcessInfo.processInfo.environment
         let configuration: NodeConfiguration
         do {

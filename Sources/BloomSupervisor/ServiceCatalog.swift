@@ -32,6 +32,40 @@ public struct ServiceCatalog: Equatable, Sendable {
         return try ServiceCatalog(definitions: definitions, files: BuiltinServices.files.map { "built-in \($0.name)" })
     }
 
+    /// Where an installed node keeps its definitions, relative to the directory of bloom-supervisor:
+    /// `PREFIX/bin/bloom-supervisor` reads `PREFIX/share/bloom/services` (what `Scripts/install` and the Debian
+    /// package put there).
+    public static let installedRelativePath = "share/bloom/services"
+
+    /// The installed definitions for a bloom-supervisor in `binaryDirectory`, when that directory exists.
+    /// - Parameter binaryDirectory: the directory of the bloom-supervisor executable (`PREFIX/bin`).
+    /// - Returns: `PREFIX/share/bloom/services`, or `nil` (a build tree: the built-in copy applies).
+    public static func installedDirectory(binaryDirectory: String) -> String? {
+        let prefix = (binaryDirectory as NSString).deletingLastPathComponent
+        let directory = (prefix as NSString).appendingPathComponent(installedRelativePath)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return nil
+        }
+        return directory
+    }
+
+    /// The definitions a supervisor runs: `--services-dir` when given, else the installed ones of its prefix
+    /// (``installedDirectory(binaryDirectory:)``), else the built-in copy.
+    /// - Parameters:
+    ///   - servicesDirectory: the `--services-dir` setting.
+    ///   - binaryDirectory: the directory of the bloom-supervisor executable.
+    /// - Returns: the catalog and where it came from (a directory, or `built-in`), for the log.
+    public static func resolve(
+        servicesDirectory: String?,
+        binaryDirectory: String
+    ) throws(ServiceDefinitionError) -> (catalog: ServiceCatalog, source: String) {
+        guard let directory = servicesDirectory ?? installedDirectory(binaryDirectory: binaryDirectory) else {
+            return (try builtin(), "built-in")
+        }
+        return (try load(directory: directory), directory)
+    }
+
     /// Every `*.toml` file of `directory`, in name order. Relative `command`s are resolved against it.
     public static func load(directory: String) throws(ServiceDefinitionError) -> ServiceCatalog {
         let names: [String]

@@ -65,7 +65,8 @@ public final class Supervisor {
         self.binaryDirectory = binaryDirectory ?? Self.ownDirectory()
     }
 
-    static func ownDirectory() -> String {
+    /// The directory of this executable, symbolic links resolved: where the service binaries are.
+    public static func ownDirectory() -> String {
         let path =
             (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return (path as NSString).deletingLastPathComponent

@@ -70,30 +70,59 @@ public struct FrameDecoder: Sendable {
     /// - Throws: ``FrameError/escapeLengthTooLarge(realLength:limit:)`` as soon as an escape header announces more
     ///   than MAX_MESSAGE_SIZE; the error repeats on every later call (the stream is unusable).
     public mutating func next() throws(FrameError) -> Frame? {
-        let available = storage.count - readIndex
-        guard available >= WireLimits.plainHeaderSize else { return nil }
         let start = readIndex
+        let largeFrames = largeFramesNegotiated
+        // One pass over the buffer's memory: the header read, then the payload copied straight into its own array
+        // (no intermediate slice, no per-byte bounds checks).
+        let outcome = storage.withUnsafeBufferPointer { buffer in
+            Self.cut(buffer, at: start, largeFrames: largeFrames)
+        }
+        switch outcome {
+        case .needMore:
+            return nil
+        case .frame(let frame, let end):
+            readIndex = end
+            return frame
+        case .escapeLengthTooLarge(let realLength):
+            throw .escapeLengthTooLarge(realLength: realLength, limit: WireLimits.maxMessageSize)
+        }
+    }
+
+    /// What ``cut(_:at:largeFrames:)`` found at the read position.
+    private enum Cut {
+        case needMore
+        /// A whole frame, and the index just past it.
+        case frame(Frame, end: Int)
+        case escapeLengthTooLarge(UInt32)
+    }
+
+    /// Reads the frame starting at `start`, if all of it is in `buffer`.
+    @inline(__always)
+    private static func cut(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int, largeFrames: Bool) -> Cut {
+        let available = buffer.count - start
+        guard available >= WireLimits.plainHeaderSize else { return .needMore }
         // In bounds: available ≥ 3 was checked above.
-        let type = MessageType(rawValue: storage[start])
-        let length16 = UInt16(storage[start + 1]) | UInt16(storage[start + 2]) << 8
+        let type = MessageType(rawValue: buffer[start])
+        let length16 = UInt16(buffer[start + 1]) | UInt16(buffer[start + 2]) << 8
         var headerSize = WireLimits.plainHeaderSize
         var payloadSize = Int(length16)
-        if largeFramesNegotiated && length16 == WireLimits.escapeMarker {
-            guard available >= WireLimits.escapeHeaderSize else { return nil }
+        if largeFrames && length16 == WireLimits.escapeMarker {
+            guard available >= WireLimits.escapeHeaderSize else { return .needMore }
             // In bounds: available ≥ 7 was checked above.
-            let realLength = UInt32(storage[start + 3]) | UInt32(storage[start + 4]) << 8
-                | UInt32(storage[start + 5]) << 16 | UInt32(storage[start + 6]) << 24
-            guard realLength <= WireLimits.maxMessageSize else {
-                throw .escapeLengthTooLarge(realLength: realLength, limit: WireLimits.maxMessageSize)
-            }
+            let realLength = UInt32(buffer[start + 3]) | UInt32(buffer[start + 4]) << 8
+                | UInt32(buffer[start + 5]) << 16 | UInt32(buffer[start + 6]) << 24
+            guard realLength <= WireLimits.maxMessageSize else { return .escapeLengthTooLarge(realLength) }
             headerSize = WireLimits.escapeHeaderSize
             payloadSize = Int(realLength)
         }
-        guard available - headerSize >= payloadSize else { return nil }
+        guard available - headerSize >= payloadSize else { return .needMore }
         let payloadStart = start + headerSize
-        let payload = Array(storage[payloadStart..<payloadStart + payloadSize])
-        readIndex = payloadStart + payloadSize
-        return Frame(type: type, payload: payload)
+        let end = payloadStart + payloadSize
+        // payloadStart…end lies within the buffer: available − headerSize ≥ payloadSize was checked above.
+        // `Array(_:)` of a buffer pointer is one specialised allocation and `memcpy` (`Array(unsafeUninitialized
+        // Capacity:)` would look up generic metadata at run time on every frame).
+        let payload = Array(UnsafeBufferPointer(rebasing: buffer[payloadStart..<end]))
+        return .frame(Frame(type: type, payload: payload), end: end)
     }
 
     /// Call at end of stream, after ``next()`` returned nil.

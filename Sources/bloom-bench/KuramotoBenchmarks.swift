@@ -2,18 +2,19 @@ import BloomCore
 
 /// The miner's round rate and the cost of mixing in a peer's phases (DESIGN.md benchmark table).
 let kuramotoBenchmarks: [Benchmark] = [
-    Benchmark(names: ["kuramoto_rounds_per_s"]) { quick in
+    Benchmark(
+        names: ["kuramoto_rounds_per_s", "kuramoto_pairwise_rounds_per_s", "kuramoto_meanfield_vs_pairwise_ratio"]
+    ) { quick in
         // Full rounds of the quick profile at N = 63: order parameter, bloom check, adaptive coupling, Euler step.
-        var miner = try KuramotoMiner(config: .quick)
-        let rate = measureRate(seconds: quick ? 0.25 : 2) {
-            var rounds = 0
-            for _ in 0..<100 {
-                if miner.step() == nil { miner.restart() } else { rounds += 1 }
-            }
-            return rounds
-        }
-        blackHole(miner.phases)
-        return [Figure(name: "kuramoto_rounds_per_s", value: rate, unit: "rounds/s")]
+        // The miner's own form (mean field, the node's default) against the bit-exact pairwise form, in the same
+        // run, so that the ratio holds its own baseline on a loaded machine.
+        let meanField = try meanFieldRoundRate(seconds: quick ? 0.25 : 2)
+        let pairwise = try pairwiseRoundRate(seconds: quick ? 0.25 : 2)
+        return [
+            Figure(name: "kuramoto_rounds_per_s", value: meanField, unit: "rounds/s"),
+            Figure(name: "kuramoto_pairwise_rounds_per_s", value: pairwise, unit: "rounds/s"),
+            Figure(name: "kuramoto_meanfield_vs_pairwise_ratio", value: meanField / pairwise, unit: "x"),
+        ]
     },
     Benchmark(names: ["incorporate_per_s"]) { quick in
         let local = KuramotoEnsemble.initial(seed: 2, count: 63, frequencyStd: 0.5).phases
@@ -30,3 +31,31 @@ let kuramotoBenchmarks: [Benchmark] = [
         return [Figure(name: "incorporate_per_s", value: rate, unit: "ops/s")]
     },
 ]
+
+/// The two forms behind separate, never-inlined functions, so that a profile tells them apart
+/// (`valgrind --tool=callgrind --toggle-collect='*meanFieldRoundRate*'`, see BENCHMARKS.md).
+@inline(never)
+private func meanFieldRoundRate(seconds: Double) throws -> Double {
+    try minerRoundRate(sum: .meanField, seconds: seconds)
+}
+
+@inline(never)
+private func pairwiseRoundRate(seconds: Double) throws -> Double {
+    try minerRoundRate(sum: .pairwiseExact, seconds: seconds)
+}
+
+/// Rounds per second of a quick-profile miner whose coupling sums take the form `sum`.
+private func minerRoundRate(sum: KuramotoSum, seconds: Double) throws -> Double {
+    var config = MinerConfig.quick
+    config.couplingSum = sum
+    var miner = try KuramotoMiner(config: config)
+    let rate = measureRate(seconds: seconds) {
+        var rounds = 0
+        for _ in 0..<100 {
+            if miner.step() == nil { miner.restart() } else { rounds += 1 }
+        }
+        return rounds
+    }
+    blackHole(miner.phases)
+    return rate
+}

@@ -11,15 +11,11 @@ guard signalFD >= 0 else {
     FileHandle.standardError.write(Data("bloom-supervisor: cannot create a signalfd\n".utf8))
     exit(ExitCode.failure)
 }
-if CommandLineFlags.wantsHelp(CommandLine.arguments) {
-    print(
-        CommandLineFlags.help(
-            program: "bloom-supervisor",
-            summary: "Starts every BloomCoin service, restarts them when they fail, stops them in order on SIGTERM."
-        )
-    )
-    exit(ExitCode.success)
-}
+CommandLineFlags.answerHelpOrVersion(
+    Array(CommandLine.arguments.dropFirst()),
+    program: "bloom-supervisor",
+    summary: "Starts every BloomCoin service, restarts them when they fail, stops them in order on SIGTERM."
+)
 let configuration: NodeConfiguration
 do {
     configuration = try NodeConfiguration.load(
@@ -33,16 +29,27 @@ do {
 LogBootstrap.bootstrap(service: "bloom-supervisor", replica: 0, level: configuration.logLevel)
 let logger = Logger(label: "bloom-supervisor")
 let catalog: ServiceCatalog
+let binaryDirectory = Supervisor.ownDirectory()
 do {
-    catalog =
-        try configuration.servicesDirectory.map { try ServiceCatalog.load(directory: $0) } ?? ServiceCatalog.builtin()
+    let resolved = try ServiceCatalog.resolve(
+        servicesDirectory: configuration.servicesDirectory,
+        binaryDirectory: binaryDirectory
+    )
+    catalog = resolved.catalog
+    logger.info("service definitions", metadata: [BloomLogKeys.servicesDirectory: "\(resolved.source)"])
 } catch {
     FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))
     exit(ExitCode.failure)
 }
 LogBootstrap.logProvenance(configuration, to: logger)
 do {
-    let supervisor = Supervisor(configuration: configuration, catalog: catalog, logger: logger, signalFD: signalFD)
+    let supervisor = Supervisor(
+        configuration: configuration,
+        catalog: catalog,
+        logger: logger,
+        signalFD: signalFD,
+        binaryDirectory: binaryDirectory
+    )
     exit(try supervisor.run())
 } catch {
     FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))

@@ -15,6 +15,9 @@ import Testing
         #expect(reference.baseCoupling == BloomConstants.k && reference.useAdaptive)
         #expect(reference.effectiveCoupling == BloomConstants.k)
         #expect(quick.bloomRule == .wireSafe && reference.bloomRule == .wireSafe)
+        // The node mines with the O(N) form; only a replay of the reference asks for the pairwise sums.
+        #expect(quick.couplingSum == .meanField && reference.couplingSum == .meanField)
+        #expect(MinerConfig().couplingSum == .meanField)
     }
 
     @Test(arguments: [
@@ -104,6 +107,30 @@ import Testing
         let stepped = miner.step()
         let next = try #require(stepped)
         #expect(next.result.round == lastRound + 1 && next.seal == nil)
+    }
+
+    @Test(arguments: [KuramotoSum.meanField, .pairwiseExact])
+    func quickProfile_sealsACertificateThatVerifies(sum: KuramotoSum) throws {
+        var config = MinerConfig.quick
+        config.couplingSum = sum
+        var miner = try KuramotoMiner(config: config)
+        #expect(miner.run.sum == sum)
+        var seal: BloomSeal?
+        while seal == nil, let round = miner.step() { seal = round.seal }
+        let found = try #require(seal, "the quick profile did not bloom with \(sum)")
+        let certificate = ConsensusCertificate(
+            bloomStart: found.bloomStart,
+            bloomEnd: found.bloomEnd,
+            oscillatorCount: found.oscillatorCount,
+            rValues: found.rValuesWire,
+            psiValues: found.psiValuesWire,
+            finalPhases: found.finalPhasesWire
+        )
+        #expect(certificate.verify() == nil)
+        // The header's order parameter is the certificate's last r, and the recomputed r of the f32 final phases
+        // is the one verification checks.
+        #expect(found.orderParameterWire == certificate.rValues.last)
+        #expect(abs(certificate.recomputedR - found.r) <= 1e-6)
     }
 
     @Test func incorporatePeerPhases_weightOne_takesThePeerPhases() throws {

@@ -82,7 +82,8 @@ import Testing
                 maxNonceAttempts: 1,
                 difficulty: difficulty,
                 useAdaptive: useAdaptive,
-                bloomRule: .reference
+                bloomRule: .reference,
+                couplingSum: .pairwiseExact
             )
         }
     }
@@ -173,7 +174,9 @@ import Testing
             baseCoupling: run.config.effectiveCoupling,
             dt: run.dt,
             useAdaptive: run.useAdaptive,
-            rule: .reference
+            rule: .reference,
+            // The bit-exact replay: the reference's pairwise sums (spec §6.5, §6.6), never the mean field.
+            sum: .pairwiseExact
         )
         var bitExactRounds = 0
         var worstR = 0.0

@@ -18,4 +18,7 @@ int bloom_signalfd_read(int fd);
 pid_t bloom_spawn(const char *path, char *const argv[], char *const envp[], int output_fd);
 /// pipe2(fds, O_CLOEXEC): a pipe whose ends no other spawned child inherits. 0 or -1 (errno set).
 int bloom_pipe_cloexec(int fds[2]);
+/// The git revision this binary was built from ("3c0cd31", "3c0cd31-dirty"), or "" when the build did not
+/// record one (see bloom_revision.c).
+const char *bloom_git_revision(void);
 #endif
