@@ -95,6 +95,34 @@ import Testing
         #expect(Set(asked).isSubset(of: Set(reassigned)))
     }
 
+    /// The second stall seen end to end: a restarted bloom-sync took the HEADERS its predecessor had asked for on
+    /// the same connection as the answer to its own request, and planned them 19 heights off.
+    @Test func headersReceived_answeringAnotherStart_arePlannedWhereTheyConnect() throws {
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 10)
+        let stored = Dictionary(uniqueKeysWithValues: blocks.prefix(5).enumerated().map { ($1.hash, UInt32($0 + 1)) })
+        var downloader = Downloader(tip: Self.genesisTip)
+        let peer = SyncPeer(id: PeerID(rawValue: 7), height: 3, services: .node)
+        downloader.peerConnected(peer, now: 0)
+        let asked = downloader.schedule(tip: Self.genesisTip, now: 0)
+        guard case .send(_, .getHeaders(let range))? = asked.first else {
+            Issue.record("expected a GETHEADERS, got \(asked)")
+            return
+        }
+        #expect(range.startHeight == 1)
+
+        // When the answer is the list from height 6 (its first parent is block 5, which the store holds).
+        let outcome = try downloader.headersReceived(
+            blocks[5...].map { $0.header.encoded() },
+            from: peer.id,
+            isKnown: { $0 == SyncFixture.genesis.hash ? 0 : stored[$0] }
+        )
+
+        // Then blocks 6 to 10 are planned at heights 6 to 10, and the peer is known to have 10.
+        #expect(outcome == .planned(5))
+        #expect(downloader.targetHeight == 10)
+        #expect(downloader.peer(peer.id)?.height == 10)
+    }
+
     @Test func headersReceived_whenTheyDoNotLink_isInvalid_andWhenTheyForkUnknown_backtracks() throws {
         let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 5)
         var downloader = Downloader(tip: Self.genesisTip)

@@ -277,6 +277,16 @@ public struct Downloader: Sendable {
         )
     }
 
+    /// The height of a block the header chain or the store knows: the header tip, a planned block, or a stored one.
+    private func height(
+        of hash: Hash256,
+        isKnown: (Hash256) throws(ChainError) -> UInt32?
+    ) throws(ChainError) -> UInt32? {
+        if hash == headerTip.hash { return headerTip.height }
+        if let planned = planned.first(where: { $0.value == hash })?.key { return planned }
+        return try isKnown(hash)
+    }
+
     /// A BLOCKS answer (hashes from the reference path): heights follow from the request's start.
     public mutating func hashesReceived(
         _ hashes: [Hash256],
@@ -301,21 +311,23 @@ public struct Downloader: Sendable {
         from id: PeerID,
         isKnown: (Hash256) throws(ChainError) -> UInt32?
     ) throws(ChainError) -> ListOutcome {
-        let start = request.start
+        var start = request.start
         guard !hashes.isEmpty else {
             // The peer has nothing from `start` on: it was not as high as it said.
             if let claimed = peers[id]?.info.height, claimed >= start { peers[id]?.info.height = start - 1 }
             return .planned(0)
         }
         if let firstParent {
-            let parentIsPlanned = firstParent == headerTip.hash || planned[start - 1] == firstParent
-            if !parentIsPlanned, try isKnown(firstParent) == nil {
+            guard let parentHeight = try height(of: firstParent, isKnown: isKnown) else {
                 let tipHeight = headerTip.height
                 let backtrack = max(16, (peers[id]?.backtrack ?? 0) * 2)
                 peers[id]?.backtrack = min(backtrack, tipHeight)
                 return .notConnected
             }
-            // Another branch from `start - 1` replaces whatever was planned above it.
+            // Heights follow from where the list connects, not from the request it answers: after bloom-sync
+            // restarts, the connection still carries answers to its predecessor's requests, which start elsewhere.
+            start = parentHeight + 1
+            // Another branch from the parent replaces whatever was planned above it.
             planned = planned.filter { $0.key < start }
             dropUnplannedBodies()
         }
