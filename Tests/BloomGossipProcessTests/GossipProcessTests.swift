@@ -42,7 +42,7 @@ import Testing
             certificateHash: .zero
         )
         mock.publish(.chainTip, tip, as: SenderID(service: .sync, replica: 0, bootID: 3))
-        let (_, sealed) = try await mock.next(GossipSealed.self, topic: .gossipSealed, timeout: .seconds(60))
+        let (_, sealed) = try await mock.next(GossipSealed.self, topic: .gossipSealed, timeout: .seconds(120))
         #expect(sealed.prevHash == tip.hash)
         #expect(try ConsensusCertificate(decoding: sealed.certificate).verify() == nil)
         process.terminate()  // SIGTERM

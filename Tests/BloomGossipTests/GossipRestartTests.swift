@@ -38,7 +38,7 @@ import Testing
         harness.mock.publish(.chainTip, tip, as: Self.sync)
 
         // Then it mines on that tip, and lists the silent peer (both came from the answers only).
-        let (_, sealed) = try await harness.mock.next(GossipSealed.self, topic: .gossipSealed)
+        let (_, sealed) = try await harness.nextSeal()
         #expect(sealed.prevHash == tip.hash)
         let peers = await harness.service.coherenceReport().peers
         #expect(peers.map(\.id) == [Fixtures.alice.hex])

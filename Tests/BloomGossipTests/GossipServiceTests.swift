@@ -64,7 +64,7 @@ import Testing
         let harness = try await ServiceHarness.start(mining: mining)
         let tip = ChainTip(height: 3, hash: Fixtures.hash(0x44), parentHash: .zero, certificateHash: .zero)
         harness.mock.publish(.chainTip, tip, as: SenderID(service: .sync, replica: 0, bootID: 9))
-        let (_, sealed) = try await harness.mock.next(GossipSealed.self, topic: .gossipSealed)
+        let (_, sealed) = try await harness.nextSeal()
         #expect(sealed.prevHash == tip.hash)
         let certificate = try ConsensusCertificate(decoding: sealed.certificate)
         #expect(certificate.verify() == nil)
@@ -99,11 +99,11 @@ import Testing
             ChainTip(height: 3, hash: Fixtures.hash(0x44), parentHash: .zero, certificateHash: .zero),
             as: sync
         )
-        _ = try await harness.mock.next(GossipSealed.self, topic: .gossipSealed)
+        _ = try await harness.nextSeal()
         harness.clock.advance(by: 2)  // past the minimum interval
         let other = ChainTip(height: 4, hash: Fixtures.hash(0x55), parentHash: .zero, certificateHash: .zero)
         harness.mock.publish(.chainTip, other, as: sync)
-        let (_, second) = try await harness.mock.next(GossipSealed.self, topic: .gossipSealed)
+        let (_, second) = try await harness.nextSeal()
         #expect(second.prevHash == other.hash)
         try await harness.stop()
     }
@@ -114,7 +114,7 @@ import Testing
         let tip = ChainTip(height: 8, hash: Fixtures.hash(0x66), parentHash: .zero, certificateHash: .zero)
         let beat = Heartbeat(service: "bloom-sync", replica: 0, pid: 1, bootID: 5, state: .ready, tip: tip)
         harness.mock.publish(.serviceHeartbeat, beat, as: SenderID(service: .sync, replica: 0, bootID: 5))
-        let (_, sealed) = try await harness.mock.next(GossipSealed.self, topic: .gossipSealed)
+        let (_, sealed) = try await harness.nextSeal()
         #expect(sealed.prevHash == tip.hash)
         try await harness.stop()
     }

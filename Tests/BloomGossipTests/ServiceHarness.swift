@@ -43,6 +43,13 @@ struct ServiceHarness {
         return ServiceHarness(mock: mock, service: service, clock: clock, task: task)
     }
 
+    /// The next `gossip.sealed`. Mining runs on the ensemble's own thread and is CPU work: with other suites and a
+    /// busy core sharing two cores, a debug build's seal can take tens of seconds of wall time while this waiter
+    /// runs on schedule, so the hang detector here is sized for that (as the mining controller tests' are).
+    func nextSeal() async throws -> (message: BusMessage, payload: GossipSealed) {
+        try await mock.next(GossipSealed.self, topic: .gossipSealed, timeout: .seconds(120))
+    }
+
     /// A frame from a peer, as bloom-net publishes it.
     func fromPeer(_ peer: GossipPeer, _ type: MessageType, _ payload: [UInt8]) {
         mock.publish(
