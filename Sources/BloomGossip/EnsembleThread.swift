@@ -136,6 +136,7 @@ public final class EnsembleThread: Sendable {
             return
         }
         var rate = RateWindow(start: clock(), rounds: 0, attempts: controller.attemptsStarted)
+        var lastSkip: SealSkip.Kind?
         // Pacing follows the real monotonic clock: the injected clock is protocol time and may be frozen in tests.
         let pace = ContinuousClock()
         var nextIdleRound = pace.now
@@ -147,14 +148,23 @@ public final class EnsembleThread: Sendable {
                 return taken
             }
             if stop { break }
+            if !tips.isEmpty { lastSkip = nil }
             for tip in tips { controller.tipChanged(tip) }
             for mix in mixes { try? controller.incorporate(mix.phases, weight: mix.weight) }
             let batch = controller.isMining ? Self.miningBatch : 1
             for _ in 0..<batch {
                 switch controller.step(now: clock()) {
                 case .round: break
-                case .sealed(let block): onEvent(.sealed(block))
-                case .bloomSkipped(let reason): onEvent(.bloomSkipped(reason))
+                case .sealed(let block):
+                    lastSkip = nil
+                    onEvent(.sealed(block))
+                case .bloomSkipped(let reason):
+                    // Once coherent, the ensemble blooms again every round: report a reason once, not per round.
+                    // At full speed that was hundreds of thousands of events a second into the service's stream,
+                    // and the tip that would end them waited behind them.
+                    guard reason.kind != lastSkip else { break }
+                    lastSkip = reason.kind
+                    onEvent(.bloomSkipped(reason))
                 }
             }
             let now = clock()

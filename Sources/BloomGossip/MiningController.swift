@@ -35,6 +35,21 @@ public enum SealSkip: Equatable, Sendable {
     case tooSoon(remaining: Double)
     /// The certificate failed the Swift verification (cannot happen with the wire-safe bloom rule).
     case certificateInvalid(ReasonCode)
+
+    /// The reason without its details (a `tooSoon` whose remaining time shrinks each round is still one reason).
+    public enum Kind: Sendable, Hashable {
+        case notMining, alreadySealedThisTip, tooSoon, certificateInvalid
+    }
+
+    /// This reason's kind.
+    public var kind: Kind {
+        switch self {
+        case .notMining: .notMining
+        case .alreadySealedThisTip: .alreadySealedThisTip
+        case .tooSoon: .tooSoon
+        case .certificateInvalid: .certificateInvalid
+        }
+    }
 }
 
 /// What one round of the controller produced.

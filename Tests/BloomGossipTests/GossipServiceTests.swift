@@ -90,14 +90,7 @@ import Testing
         try await harness.stop()
     }
 
-    @Test(
-        .disabled(
-            """
-            open bug: after a seal, a new tip is sometimes never sealed (no second seal in 120 s in 3 of 25 runs with \
-            a core kept busy); found at the end of a session, left for issue 16's fault hunt
-            """
-        )
-    )
+    @Test
     func newTip_restartsTheAttempt_andSealsOnIt() async throws {
         let mining = MiningConfiguration(miner: .quick, mine: true, minBlockInterval: 1)
         let harness = try await ServiceHarness.start(mining: mining)

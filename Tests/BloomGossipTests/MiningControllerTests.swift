@@ -1,6 +1,7 @@
 import BloomCore
 import BloomGossip
 import BloomTestSupport
+import Synchronization
 import Testing
 
 @Suite(.dedicatedThread) struct MiningControllerTests {
@@ -172,6 +173,30 @@ import Testing
         let sealed = try await Self.firstSeal(in: stream)
         #expect(sealed.prevHash == tip.hash)
         #expect(sealed.height == 8)
+    }
+
+    @Test func thread_afterASeal_reportsEachSkipReasonOnce_notEveryRound() async throws {
+        var controller = try MiningController(configuration: Fixtures.miningConfiguration())
+        controller.tipChanged(TipUpdate(height: 2, hash: Fixtures.hash(0x41)))
+        let skipped = Mutex(0)
+        let (stream, continuation) = AsyncStream<EnsembleThread.Event>.makeStream()
+        let thread = EnsembleThread(
+            controller: controller,
+            clock: { 0 },  // frozen: every later bloom on this tip is "already sealed"
+            onEvent: { event in
+                if case .bloomSkipped = event { skipped.withLock { $0 += 1 } }
+                continuation.yield(event)
+            }
+        )
+        thread.start()
+        defer { thread.stopAndWait() }
+        _ = try await Self.firstSeal(in: stream)
+        // Once coherent, the ensemble blooms again nearly every round; let it run thousands of them.
+        let after = thread.status.rounds
+        try await withHangGuard(seconds: 120) {
+            while thread.status.rounds < after + 20_000 { try await Task.sleep(for: .milliseconds(5)) }
+        }
+        #expect(skipped.withLock { $0 } <= 1, "one report per reason, not one per round")
     }
 
     /// The first seal the thread reports; a thread that never seals fails the test instead of hanging it.
