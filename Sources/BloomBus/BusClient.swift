@@ -44,8 +44,10 @@ public final class BusClient: Sendable {
         try pub.setOption(.sendHighWaterMark, configuration.highWaterMark)
         try sub.setOption(.receiveHighWaterMark, configuration.highWaterMark)
         try sub.setOption(.maxMessageSize, configuration.maxMessageBytes)
-        if endpoints.publish.hasPrefix("tcp://") { try pub.setOption(.tcpKeepAlive, 1) }
-        if endpoints.subscribe.hasPrefix("tcp://") { try sub.setOption(.tcpKeepAlive, 1) }
+        if endpoints.publish.hasPrefix("tcp://") { try pub.keepTCPLinkAlive() }
+        if endpoints.subscribe.hasPrefix("tcp://") { try sub.keepTCPLinkAlive() }
+        try pub.secure(configuration.security)
+        try sub.secure(configuration.security)
         try pub.connect(endpoints.publish)
         try sub.connect(endpoints.subscribe)
 
@@ -73,6 +75,14 @@ public final class BusClient: Sendable {
         self.loop = loop
         self.shared = shared
         self.messages = BusMessages(stream: stream, shared: shared)
+    }
+
+    /// Drops the connections to the forwarder and makes them again. libzmq (4.3) gives up on a connection that the
+    /// forwarder's CURVE handler refused, so a client whose key was authorized after it first knocked stays out
+    /// until it dials again; the service kit calls this when the bus has been silent for a while
+    /// (``BusLinkTimeouts/redialAfterSilence``).
+    public func redial() {
+        _ = loop.submit(.redial(publish: endpoints.publish, subscribe: endpoints.subscribe))
     }
 
     // MARK: Publishing
@@ -240,18 +250,22 @@ public struct BusClientConfiguration: Sendable {
     /// Largest message frame the SUB socket accepts (a larger one disconnects the sender, libzmq reconnects). The
     /// largest legitimate payloads are blocks (spec: at most ~1 MiB); the default leaves ample room.
     public var maxMessageBytes: Int
+    /// How the sockets authenticate to the forwarder (CURVE when the bus is on another host).
+    public var security: BusClientSecurity
 
     /// Settings with the defaults used by the node's services.
     public init(
         highWaterMark: Int = 10_000,
         receiveBufferLimit: Int = 10_000,
         maxQueuedPublishes: Int = 100_000,
-        maxMessageBytes: Int = 16 << 20
+        maxMessageBytes: Int = 16 << 20,
+        security: BusClientSecurity = .none
     ) {
         self.highWaterMark = highWaterMark
         self.receiveBufferLimit = receiveBufferLimit
         self.maxQueuedPublishes = maxQueuedPublishes
         self.maxMessageBytes = maxMessageBytes
+        self.security = security
     }
 }
 

@@ -17,6 +17,8 @@ final class BusClientHandler: SocketLoopHandler {
         /// `known`: the exact topic, remembered so that received topic frames can be matched without decoding.
         case subscribe([UInt8], known: Topic?)
         case unsubscribe([UInt8])
+        /// Drop the connections to these endpoints and make them again.
+        case redial(publish: String, subscribe: String)
     }
 
     /// Most messages received per wake-up (then the command queue gets its turn).
@@ -150,6 +152,16 @@ final class BusClientHandler: SocketLoopHandler {
                 try sub.unsubscribe(prefix)
             } catch {
                 logger.warning("bus unsubscribe failed", metadata: [BusLogKeys.error: "\(error)"])
+            }
+        case .redial(let publish, let subscribe):
+            // Subscriptions belong to the socket, not the connection: libzmq sends them again on the new one.
+            for (socket, endpoint) in [(sockets[0], publish), (sockets[1], subscribe)] {
+                try? socket.disconnect(endpoint)
+                do {
+                    try socket.connect(endpoint)
+                } catch {
+                    logger.warning("bus redial failed", metadata: [BusLogKeys.error: "\(error)"])
+                }
             }
         }
     }

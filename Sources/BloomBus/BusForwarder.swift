@@ -49,8 +49,8 @@ public final class BusForwarder: Sendable {
             try socket.setOption(.receiveHighWaterMark, configuration.highWaterMark)
         }
         try xsub.setOption(.maxMessageSize, configuration.maxMessageBytes)
-        if endpoints.publish.hasPrefix("tcp://") { try xsub.setOption(.tcpKeepAlive, 1) }
-        if endpoints.subscribe.hasPrefix("tcp://") { try xpub.setOption(.tcpKeepAlive, 1) }
+        if endpoints.publish.hasPrefix("tcp://") { try xsub.keepTCPLinkAlive() }
+        if endpoints.subscribe.hasPrefix("tcp://") { try xpub.keepTCPLinkAlive() }
         if tap != nil {
             // The tap must see every subscription (not only the first per topic) and every message: subscribe the
             // XSUB side to everything, so each publisher sends all it publishes.
@@ -60,6 +60,35 @@ public final class BusForwarder: Sendable {
         try xsub.bind(endpoints.publish)
         try xpub.bind(endpoints.subscribe)
         let counters = ForwarderCounters()
+        var sockets = [xsub, xpub]
+        var authenticator: ZAPAuthenticator?
+        if let listener = configuration.tcpListener {
+            for socket in [xsub, xpub] { try socket.keepTCPLinkAlive() }
+            if case .curve(let keyPair, let directory) = listener.security {
+                // The ZAP handler must be bound in this context before a CURVE listener can ask it anything; the
+                // security options only reach the listeners bound after them, so the ipc endpoints stay plain.
+                let zap = try context.makeSocket(.rep)
+                try zap.bind(ZAPAuthenticator.endpoint)
+                sockets.append(zap)
+                authenticator = ZAPAuthenticator(
+                    authorizedKeysDirectory: directory,
+                    counters: counters,
+                    logger: logger
+                )
+                for socket in [xsub, xpub] {
+                    try socket.setCurveServer(keyPair)
+                    try socket.setZAPDomain(ZAPAuthenticator.domain)
+                }
+            }
+            try xsub.bind(listener.publish)
+            try xpub.bind(listener.subscribe)
+            logger.notice("bus listening for other hosts", metadata: ["bloom.endpoints": "\(listener)"])
+            if case .insecure = listener.security {
+                logger.warning(
+                    "the tcp bus is insecure (--bus-insecure): anyone who reaches \(listener.publish) can read and publish on the bus"
+                )
+            }
+        }
         let ipcPaths = [endpoints.publish, endpoints.subscribe].compactMap { endpoint in
             endpoint.hasPrefix("ipc://") ? String(endpoint.dropFirst("ipc://".count)) : nil
         }
@@ -69,12 +98,13 @@ public final class BusForwarder: Sendable {
             counters: counters,
             tap: tap,
             ipcPaths: ipcPaths,
+            authenticator: authenticator,
             logger: logger
         )
         self.endpoints = endpoints
         self.counters = counters
         self.loop = try SocketLoop(
-            sockets: [xsub, xpub],
+            sockets: sockets,
             handler: handler,
             configuration: .init(name: "bus.forwarder")
         )
@@ -84,6 +114,10 @@ public final class BusForwarder: Sendable {
     public var forwardedMessages: Int { counters.messages.load(ordering: .relaxed) }
     /// Subscription messages forwarded from subscribers to publishers so far.
     public var forwardedSubscriptions: Int { counters.subscriptions.load(ordering: .relaxed) }
+    /// Remote clients the CURVE listener let in (each connection of each socket counts).
+    public var admittedClients: Int { counters.admitted.load(ordering: .relaxed) }
+    /// Remote connection attempts the CURVE listener turned away.
+    public var refusedClients: Int { counters.refused.load(ordering: .relaxed) }
 
     /// Sends frames out of the XPUB side as if a publisher had (the mock bus's way to publish without a slow-joiner
     /// race: a subscription the XPUB socket has delivered is in its filter when the next send happens).
@@ -109,10 +143,14 @@ public struct BusForwarderConfiguration: Sendable {
     /// the hub hold.
     public var maxMessageBytes: Int
 
+    /// A listener for services on other hosts (`--bus-bind`), beside the local endpoints; `nil` for none.
+    public var tcpListener: BusTCPListener?
+
     /// Settings with the supervisor's defaults.
-    public init(highWaterMark: Int = 10_000, maxMessageBytes: Int = 16 << 20) {
+    public init(highWaterMark: Int = 10_000, maxMessageBytes: Int = 16 << 20, tcpListener: BusTCPListener? = nil) {
         self.highWaterMark = highWaterMark
         self.maxMessageBytes = maxMessageBytes
+        self.tcpListener = tcpListener
     }
 }
 
@@ -128,6 +166,8 @@ protocol ForwarderTap: AnyObject, Sendable {
 final class ForwarderCounters: Sendable {
     let messages = Atomic<Int>(0)
     let subscriptions = Atomic<Int>(0)
+    let admitted = Atomic<Int>(0)
+    let refused = Atomic<Int>(0)
 }
 
 final class ForwarderHandler: SocketLoopHandler {
@@ -147,6 +187,7 @@ final class ForwarderHandler: SocketLoopHandler {
     private let logger: Logger
     private let ipcPaths: [String]
     private var tapFrames: [[UInt8]] = []
+    private let authenticator: ZAPAuthenticator?
 
     init(
         xsub: ZMQSocket,
@@ -154,8 +195,10 @@ final class ForwarderHandler: SocketLoopHandler {
         counters: ForwarderCounters,
         tap: (any ForwarderTap)?,
         ipcPaths: [String],
+        authenticator: ZAPAuthenticator?,
         logger: Logger
     ) {
+        self.authenticator = authenticator
         self.xsub = xsub.handle
         self.xpub = xpub.handle
         self.counters = counters
@@ -168,9 +211,11 @@ final class ForwarderHandler: SocketLoopHandler {
         if index == 0 {
             let moved = forward(from: xsub, to: xpub, tapping: tap != nil)
             counters.messages.add(moved, ordering: .relaxed)
-        } else {
+        } else if index == 1 {
             let moved = forward(from: xpub, to: xsub, tapping: false)
             counters.subscriptions.add(moved, ordering: .relaxed)
+        } else {
+            authenticator?.serve(socket)
         }
     }
 

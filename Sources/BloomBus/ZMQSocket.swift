@@ -120,6 +120,36 @@ public final class ZMQSocket: @unchecked Sendable {
         try setBytes(ZMQ_ROUTING_ID, id, "ZMQ_ROUTING_ID")
     }
 
+    // MARK: Security
+
+    /// Makes this socket's *later* binds CURVE servers with `keyPair` (libzmq copies a socket's options into each
+    /// listener when it binds, so endpoints bound before this call keep the NULL mechanism: that is how the
+    /// forwarder serves its local ipc endpoints in the clear and its tcp ones with CURVE).
+    public func setCurveServer(_ keyPair: CurveKeyPair) throws(ZMQError) {
+        var on: Int32 = 1
+        if zmq_setsockopt(handle, ZMQ_CURVE_SERVER, &on, MemoryLayout<Int32>.size) != 0 {
+            throw ZMQError.last("setsockopt(ZMQ_CURVE_SERVER)")
+        }
+        try setText(ZMQ_CURVE_SECRETKEY, keyPair.secretKey.z85, "ZMQ_CURVE_SECRETKEY")
+    }
+
+    /// Makes this socket's later connects CURVE clients of the server whose public key is `serverKey`.
+    public func setCurveClient(serverKey: CurveKey, keyPair: CurveKeyPair) throws(ZMQError) {
+        try setText(ZMQ_CURVE_SERVERKEY, serverKey.z85, "ZMQ_CURVE_SERVERKEY")
+        try setText(ZMQ_CURVE_PUBLICKEY, keyPair.publicKey.z85, "ZMQ_CURVE_PUBLICKEY")
+        try setText(ZMQ_CURVE_SECRETKEY, keyPair.secretKey.z85, "ZMQ_CURVE_SECRETKEY")
+    }
+
+    /// The ZAP domain of later binds: a non-empty domain makes libzmq ask the context's ZAP handler
+    /// (`inproc://zeromq.zap.01`) about every connection to them.
+    public func setZAPDomain(_ domain: String) throws(ZMQError) {
+        try setText(ZMQ_ZAP_DOMAIN, domain, "ZMQ_ZAP_DOMAIN")
+    }
+
+    private func setText(_ option: Int32, _ text: String, _ name: String) throws(ZMQError) {
+        try setBytes(option, Array(text.utf8), name)
+    }
+
     private func setBytes(_ option: Int32, _ bytes: [UInt8], _ name: String) throws(ZMQError) {
         let result = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
         if result != 0 { throw ZMQError.last("setsockopt(\(name))") }

@@ -81,6 +81,12 @@ public struct ZMQIntOption: Hashable, Sendable, CustomStringConvertible {
     public static let maxMessageSize = ZMQIntOption(ZMQ_MAXMSGSIZE, "ZMQ_MAXMSGSIZE")
     /// XPUB: block (EAGAIN) instead of dropping when a subscriber's pipe is full.
     public static let xpubNoDrop = ZMQIntOption(ZMQ_XPUB_NODROP, "ZMQ_XPUB_NODROP")
+    /// Milliseconds between ZMTP heartbeats (PING) on a connection (0: none).
+    public static let heartbeatInterval = ZMQIntOption(ZMQ_HEARTBEAT_IVL, "ZMQ_HEARTBEAT_IVL")
+    /// Milliseconds without any traffic after a PING before the connection is dropped (and reconnected).
+    public static let heartbeatTimeout = ZMQIntOption(ZMQ_HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT")
+    /// Milliseconds the remote side should wait for traffic before timing the connection out (sent in PINGs).
+    public static let heartbeatTTL = ZMQIntOption(ZMQ_HEARTBEAT_TTL, "ZMQ_HEARTBEAT_TTL")
     /// Keep only the last message (no multipart support).
     public static let conflate = ZMQIntOption(ZMQ_CONFLATE, "ZMQ_CONFLATE")
 
