@@ -15,7 +15,9 @@ extension NetNode {
         )
         let localHost = channel.localAddress?.ipAddress ?? configuration.bindHost
         if let dialled { dialling.remove(dialled) }
-        guard !stopping, !bans.isBanned(remote.host, now: clock.wall()) else {
+        // While stopping, an inbound connection the kernel had already accepted is still served its handshake
+        // (then closed by the shutdown's drain); new dials are not made.
+        guard !(stopping && direction == .outbound), !bans.isBanned(remote.host, now: clock.wall()) else {
             // A refused connection is simply closed (§2.5 item 11).
             channel.close(promise: nil)
             return nil
@@ -52,6 +54,7 @@ extension NetNode {
         )
         perform(entry.connection.start(now: now), for: entry)
         flush(id)
+        if draining, let shutdownDeadline { _ = closeForShutdown(entry, deadline: shutdownDeadline) }
         return id
     }
 

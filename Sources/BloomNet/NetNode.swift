@@ -28,6 +28,10 @@ public final class NetNode: @unchecked Sendable {
     /// publishes (`svc.replicas`) after `bloom scale`, so running replicas re-split the dials without a restart.
     var replicaCount: Int
     var stopping = false
+    /// Set with `stopping`: when peers still in their handshake are let go at the latest.
+    var shutdownDeadline: NIODeadline?
+    /// The listener is closed and every peer is being let go: a connection accepted from now on is let go alone.
+    var draining = false
     /// A flush of all peers is queued on the loop.
     var flushScheduled = false
     /// Addresses to keep connected (`--connect`, `p2p.ctl connect`), with their redial state.
@@ -121,32 +125,55 @@ public final class NetNode: @unchecked Sendable {
         }
     }
 
-    /// Stops accepting and the timers, lets each peer's queued frames reach its socket (at most
-    /// `drainTimeout` seconds: a peer that does not read must not hold up the exit), then closes every peer.
-    /// Call once, before shutting the event loop group down.
+    /// Stops accepting and the timers, lets a peer still in its handshake finish it and each peer's queued frames
+    /// reach its socket (at most `drainTimeout` seconds in all: a peer that does not read must not hold up the
+    /// exit), then closes every peer. Call once, before shutting the event loop group down.
+    ///
+    /// Finishing handshakes is what makes a rolling restart of replicas that share the port invisible to peers: a
+    /// peer that connected to this replica just before it stopped gets its VERSION/VERACK, then a clean close,
+    /// instead of a connection cut mid-handshake; new connections already go to the replicas still listening.
     public func shutdown(drainTimeout: Double = 2) -> EventLoopFuture<Void> {
         loop.flatSubmit {
             self.stopping = true
             self.tickTask?.cancel()
+            let deadline = NIODeadline.now() + .nanoseconds(Int64(drainTimeout * 1e9))
+            self.shutdownDeadline = deadline
             let server = self.serverChannel?.close() ?? self.loop.makeSucceededVoidFuture()
-            let closes = self.peers.values.map { entry -> EventLoopFuture<Void> in
-                // Stop reading from the peer; the channel stays open until its queue is written.
-                _ = entry.connection.disconnect(.shutdown)
-                if entry.closeReason == nil { entry.closeReason = .shutdown }
-                let channel = entry.channel
-                // An empty write completes once everything queued before it has been written.
-                let drained = channel.writeAndFlush(channel.allocator.buffer(capacity: 0))
-                let deadline = self.loop.scheduleTask(in: .nanoseconds(Int64(drainTimeout * 1e9))) {
-                    channel.close(promise: nil)
-                }
-                drained.whenComplete { _ in
-                    deadline.cancel()
-                    channel.close(promise: nil)
-                }
-                return channel.closeFuture
+            // Once the listener is closed no connection can arrive; those accepted until then are peers too.
+            return server.recover { _ in }.flatMap {
+                self.draining = true
+                let closes = self.peers.values.map { self.closeForShutdown($0, deadline: deadline) }
+                return EventLoopFuture.andAllComplete(closes, on: self.loop)
             }
-            return server.recover { _ in }.and(EventLoopFuture.andAllComplete(closes, on: self.loop)).map { _ in }
         }
+    }
+
+    /// Waits (on the loop, polling every 10 ms) for `entry`'s handshake to end, then drains and closes it.
+    func closeForShutdown(_ entry: PeerEntry, deadline: NIODeadline) -> EventLoopFuture<Void> {
+        let connection = entry.connection
+        if connection.isEstablished || connection.isClosed || NIODeadline.now() >= deadline {
+            return drainAndClose(entry, deadline: deadline)
+        }
+        return loop.scheduleTask(in: .milliseconds(10)) {}.futureResult.flatMap {
+            self.closeForShutdown(entry, deadline: deadline)
+        }
+    }
+
+    private func drainAndClose(_ entry: PeerEntry, deadline: NIODeadline) -> EventLoopFuture<Void> {
+        // Stop reading from the peer; the channel stays open until its queue is written.
+        _ = entry.connection.disconnect(.shutdown)
+        if entry.closeReason == nil { entry.closeReason = .shutdown }
+        let channel = entry.channel
+        // An empty write completes once everything queued before it has been written.
+        let drained = channel.writeAndFlush(channel.allocator.buffer(capacity: 0))
+        let timeout = loop.scheduleTask(deadline: max(deadline, NIODeadline.now() + .milliseconds(100))) {
+            channel.close(promise: nil)
+        }
+        drained.whenComplete { _ in
+            timeout.cancel()
+            channel.close(promise: nil)
+        }
+        return channel.closeFuture
     }
 
     // TCP keepalive: a peer whose host vanished (no FIN, no RST) is found after about 60 + 6 × 10 s instead of
