@@ -11,7 +11,7 @@ public struct Bloom: ParsableCommand {
         version: BloomVersion.line(program: "bloom"),
         subcommands: [
             Status.self, Restart.self, Scale.self, Stop.self, Peers.self, Chain.self, Coherence.self, Mempool.self,
-            Tx.self,
+            Tx.self, Keygen.self,
         ]
     )
 
@@ -38,15 +38,27 @@ struct Restart: ParsableCommand {
     @OptionGroup var node: NodeOptions
     @Argument(help: "The service, by short or full name (net or bloom-net).") var service: String
     @Option(help: "Only this replica.") var replica: Int?
+    @Flag(
+        help: """
+            One replica at a time, each only after the previous one is ready again (bloom-net keeps accepting peers \
+            when it runs 2 or more replicas); waits until every replica has restarted.
+            """
+    ) var rolling = false
 
     func validate() throws {
         if let replica, replica < 0 { throw ValidationError("--replica must be 0 or more") }
+        if rolling, replica != nil { throw ValidationError("--rolling restarts every replica; drop --replica") }
     }
 
     func run() throws {
         var args: [String: JSONValue] = ["service": .string(fullServiceName(service))]
         if let replica { args["replica"] = .number(Double(replica)) }
-        try node.run("restart", args: .object(args), human: HumanOutput.restarted)
+        guard rolling else {
+            try node.run("restart", args: .object(args), human: HumanOutput.restarted)
+            return
+        }
+        args["rolling"] = .bool(true)
+        try RollingRestartWatch(node: node, service: fullServiceName(service)).run(args: .object(args))
     }
 }
 

@@ -41,8 +41,11 @@ enum HumanOutput {
         value?.numberValue.map { String(format: "%.1fs", $0) } ?? "-"
     }
 
+    /// `bloom status`: one row per replica. Services that other supervisors run on the same bus (another host's
+    /// bloom-net) are listed too, and then a HOST column says where each runs.
     static func status(_ result: JSONValue) -> String {
-        let rows = (result["services"]?.arrayValue ?? []).map { entry -> [String] in
+        let entries = result["services"]?.arrayValue ?? []
+        let rows = entries.map { entry -> [String] in
             var lastExit = "-"
             if let exit = entry["last_exit"], exit != .null { lastExit = text(exit["reason"]) }
             var state = text(entry["state"])
@@ -53,7 +56,12 @@ enum HumanOutput {
                 lastExit,
             ]
         }
-        return table(["SERVICE", "REPLICA", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"], rows)
+        let header = ["SERVICE", "REPLICA", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"]
+        guard entries.contains(where: { $0["remote"] == .bool(true) }) else { return table(header, rows) }
+        let withHosts = zip(entries, rows).map { entry, row in
+            [row[0], text(entry["host"]) + (entry["remote"] == .bool(true) ? " (remote)" : "")] + row.dropFirst()
+        }
+        return table([header[0], "HOST"] + header.dropFirst(), withHosts)
     }
 
     static func restarted(_ result: JSONValue) -> String {

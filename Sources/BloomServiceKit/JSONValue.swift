@@ -62,6 +62,12 @@ public enum JSONValue: Equatable, Sendable, Codable {
         return nil
     }
 
+    /// The value of a boolean.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
     /// The elements of an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let value) = self { return value }

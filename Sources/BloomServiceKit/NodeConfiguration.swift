@@ -1,4 +1,5 @@
 import Foundation
+import BloomBus
 
 /// The node's configuration, shared by every binary (DESIGN.md, "Operator interface").
 ///
@@ -24,6 +25,11 @@ import Foundation
 /// | `incorporate-weight` | 0…1 | 0.1 |
 /// | `handshake-timeout` | seconds | 10 |
 /// | `bus-pub` / `bus-sub` / `control` | ZeroMQ endpoint | `ipc://<data-dir>/run/bus.pub`, `…/bus.sub`, `…/control` |
+/// | `bus-bind` | `tcp://HOST:PORT` | none: the bus is local only |
+/// | `bus-connect` | `tcp://HOST:PORT` | none: the supervisor runs the bus |
+/// | `bus-server-key` | Z85 key or a file holding one | none |
+/// | `bus-insecure` | boolean | false |
+/// | `services` | list of service names (`net` or `bloom-net`) | every defined service |
 public struct NodeConfiguration: Equatable, Sendable {
     /// Absolute path of the data directory.
     public var dataDirectory: String
@@ -67,6 +73,17 @@ public struct NodeConfiguration: Equatable, Sendable {
     public var busSub: String
     /// The supervisor's control endpoint.
     public var control: String
+    /// Where the supervisor's forwarder also listens for services on other hosts (`tcp://HOST:PORT`: publishers on
+    /// PORT, subscribers on PORT+1), CURVE unless ``busInsecure``.
+    public var busBind: String?
+    /// Another supervisor's bus (`tcp://HOST:PORT`) that this one joins instead of running a forwarder.
+    public var busConnect: String?
+    /// The public key of the forwarder this process connects to over tcp: Z85 text, or the absolute path of a file.
+    public var busServerKey: String?
+    /// Whether a tcp bus without CURVE is allowed (loopback tests): anyone who reaches it can read and publish.
+    public var busInsecure: Bool
+    /// The services this supervisor runs (as given: `net` or `bloom-net`); empty for every defined service.
+    public var services: [String]
     /// Where each value came from, in option order, for the start-up log.
     public var provenance: [Provenance]
 
@@ -84,6 +101,8 @@ public struct NodeConfiguration: Equatable, Sendable {
     public var runDirectory: String { dataDirectory + "/run" }
     /// `<data-dir>/logs`.
     public var logDirectory: String { dataDirectory + "/logs" }
+    /// `<data-dir>/keys`, where the bus keys live (``BusKeys``).
+    public var keysDirectory: String { BusKeys.directory(dataDirectory: dataDirectory) }
     /// The lock the supervisor holds while it runs.
     public var lockFile: String { runDirectory + "/supervisor.lock" }
 }
@@ -190,6 +209,19 @@ extension NodeConfiguration {
         busPub = try reader.string("bus-pub", default: "ipc://\(run)/bus.pub")
         busSub = try reader.string("bus-sub", default: "ipc://\(run)/bus.sub")
         control = try reader.string("control", default: "ipc://\(run)/control")
+        busBind = try reader.string("bus-bind")
+        busConnect = try reader.string("bus-connect")
+        busServerKey = try reader.string("bus-server-key").map { value in
+            (try? CurveKey(z85: value)) != nil ? value : Self.absolute(value, currentDirectory)
+        }
+        busInsecure = try reader.boolean("bus-insecure", default: false)
+        services = try reader.list("services").flatMap { $0.split(separator: ",").map(String.init) }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let busConnect, let remote = try? BusTCPListener.clientEndpoints(connectingTo: busConnect) {
+            // Joining another host's bus: its forwarder's tcp endpoints replace the local ipc ones.
+            busPub = remote.publish
+            busSub = remote.subscribe
+        }
         provenance = reader.provenance.map { Provenance(name: $0.name, value: $0.value, origin: $0.origin) }
         try validate(reader.provenance)
     }
@@ -219,6 +251,7 @@ extension NodeConfiguration {
                 reason: "'\(rewardAddress)' is not an even number of hex digits"
             )
         }
+        try validateBusTopology(origin)
         for (name, endpoint) in [("bus-pub", busPub), ("bus-sub", busSub), ("control", control)] {
             guard endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("tcp://") || endpoint.hasPrefix("inproc://") else {
                 throw ConfigurationError(
@@ -250,7 +283,57 @@ extension NodeConfiguration {
             "--bus-pub", busPub, "--bus-sub", busSub, "--control", control, "--mine=\(mine)",
         ]
         for peer in connect { arguments += ["--connect", peer] }
+        if let busServerKey { arguments += ["--bus-server-key", busServerKey] }
+        if busInsecure { arguments += ["--bus-insecure"] }
         if let rewardAddress { arguments += ["--reward-address", rewardAddress] }
         return arguments
+    }
+}
+
+extension NodeConfiguration {
+    /// How this process's bus sockets authenticate: CURVE with this node's `keys/bus.key` when a server key is
+    /// configured, else none (the local ipc bus, or a tcp bus allowed by `--bus-insecure`).
+    /// - Throws: ``BusKeyError`` when the server key or this node's key cannot be used.
+    public func busClientSecurity() throws(BusKeyError) -> BusClientSecurity {
+        guard let busServerKey else { return .none }
+        return .curve(serverKey: try BusKeys.serverKey(busServerKey), keyPair: try BusKeys.load(from: keysDirectory))
+    }
+
+    /// The checks of the multi-host settings (issue 17): a tcp bus is CURVE unless explicitly insecure, and a
+    /// supervisor either runs the bus or joins one.
+    func validateBusTopology(_ origin: (String) -> SettingOrigin) throws(ConfigurationError) {
+        for (name, value) in [("bus-bind", busBind), ("bus-connect", busConnect)] {
+            guard let value else { continue }
+            do {
+                _ = try BusTCPListener(bind: value, security: .insecure)
+            } catch {
+                throw ConfigurationError(origin: origin(name), field: name, reason: "\(error)")
+            }
+        }
+        if busBind != nil, busConnect != nil {
+            throw ConfigurationError(
+                origin: origin("bus-connect"),
+                field: "bus-connect",
+                reason: "a supervisor either runs the bus (bus-bind) or joins another host's (bus-connect), not both"
+            )
+        }
+        let tcpEndpoints = [("bus-pub", busPub), ("bus-sub", busSub)].filter { $0.1.hasPrefix("tcp://") }
+        if let (name, endpoint) = tcpEndpoints.first, busServerKey == nil, !busInsecure {
+            throw ConfigurationError(
+                origin: origin(busConnect != nil ? "bus-connect" : name),
+                field: busConnect != nil ? "bus-connect" : name,
+                reason: "\(endpoint) is a tcp bus: give the forwarder's public key with bus-server-key "
+                    + "(CURVE), or bus-insecure to allow a bus anyone who reaches it can use"
+            )
+        }
+        if let busServerKey, (try? CurveKey(z85: busServerKey)) == nil,
+            !FileManager.default.fileExists(atPath: busServerKey)
+        {
+            throw ConfigurationError(
+                origin: origin("bus-server-key"),
+                field: "bus-server-key",
+                reason: "neither a Z85 key (40 characters) nor an existing file"
+            )
+        }
     }
 }

@@ -84,6 +84,19 @@ public enum CommonOptions {
         OptionSpec(name: "bus-pub", kind: .string, help: "bus endpoint services publish to (ipc in <data-dir>/run)"),
         OptionSpec(name: "bus-sub", kind: .string, help: "bus endpoint services subscribe to (ipc in <data-dir>/run)"),
         OptionSpec(name: "control", kind: .string, help: "the supervisor's control endpoint (ipc in <data-dir>/run)"),
+        OptionSpec(
+            name: "bus-bind",
+            kind: .string,
+            help: "tcp://HOST:PORT: also serve the bus to other hosts (PORT and PORT+1, CURVE)"
+        ),
+        OptionSpec(
+            name: "bus-connect",
+            kind: .string,
+            help: "tcp://HOST:PORT: join another host's bus instead of running one"
+        ),
+        OptionSpec(name: "bus-server-key", kind: .string, help: "the remote bus's public key (Z85, or a file)"),
+        OptionSpec(name: "bus-insecure", kind: .boolean, help: "allow a tcp bus without CURVE (loopback tests only)"),
+        OptionSpec(name: "services", kind: .list, help: "services this supervisor runs: net,sync,gossip (default all)"),
     ]
 
     /// The option called `name`, if it is one of the common set.

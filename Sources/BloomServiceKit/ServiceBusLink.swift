@@ -25,6 +25,7 @@ public final class ServiceBusLink: Sendable {
         var stopping = false
         var handler: QueryHandler?
         var beatNow = false
+        var redialHandlers: [@Sendable () -> Void] = []
     }
 
     private let shared: Mutex<Shared>
@@ -48,6 +49,7 @@ public final class ServiceBusLink: Sendable {
         initialState: ServiceState = .starting,
         supervisorWatch: SupervisorWatch? = nil,
         onSupervisorLost: @escaping @Sendable () -> Void = {},
+        security: BusClientSecurity = .none,
         logger: Logger
     ) throws(ZMQError) {
         shared = Mutex(Shared(state: initialState))
@@ -63,6 +65,10 @@ public final class ServiceBusLink: Sendable {
         )
         let publisher = try NodeBus.socket(.pub)
         let subscriber = try NodeBus.socket(.sub)
+        try publisher.secure(security)
+        try subscriber.secure(security)
+        if configuration.busPub.hasPrefix("tcp://") { try publisher.keepTCPLinkAlive() }
+        if configuration.busSub.hasPrefix("tcp://") { try subscriber.keepTCPLinkAlive() }
         try publisher.connect(configuration.busPub)
         try subscriber.connect(configuration.busSub)
         guard let topic = Topic(validating: "svc.query." + service) else {
@@ -74,6 +80,7 @@ public final class ServiceBusLink: Sendable {
             self.run(
                 publisher: publisher,
                 subscriber: subscriber,
+                endpoints: (configuration.busPub, configuration.busSub),
                 schedule: schedule,
                 watch: supervisorWatch,
                 onSupervisorLost: onSupervisorLost,
@@ -109,6 +116,11 @@ public final class ServiceBusLink: Sendable {
         shared.withLock { $0.handler = handler }
     }
 
+    /// Registers what to do when the link dials a silent tcp bus again (a service's own `BusClient.redial()`).
+    public func onRedial(_ handler: @escaping @Sendable () -> Void) {
+        shared.withLock { $0.redialHandlers.append(handler) }
+    }
+
     /// Stops heartbeats and query answering; returns when the thread has closed its sockets.
     public func stop() {
         let already = shared.withLock { state -> Bool in
@@ -126,6 +138,7 @@ public final class ServiceBusLink: Sendable {
     private func run(
         publisher: ZMQSocket,
         subscriber: ZMQSocket,
+        endpoints: (publish: String, subscribe: String),
         schedule: HeartbeatSchedule,
         watch: SupervisorWatch?,
         onSupervisorLost: @Sendable () -> Void,
@@ -142,6 +155,10 @@ public final class ServiceBusLink: Sendable {
         // Sequence numbers count per topic (BloomBus's envelope): receivers detect drops from their gaps.
         var beatSequence: UInt64 = 0
         var replySequence: UInt64 = 0
+        // Over tcp (another host's bus), a bus silent for a while is dialed again: see BusClient.redial().
+        let redials = endpoints.publish.hasPrefix("tcp://") || endpoints.subscribe.hasPrefix("tcp://")
+        var lastDelivered = start
+        var lastRedial = start
         while true {
             let (stopping, outbox, state, tip, beatNow) = shared.withLock { value in
                 defer {
@@ -179,6 +196,18 @@ public final class ServiceBusLink: Sendable {
                 if now >= nextBeat { nextBeat = schedule.next(after: nextBeat, start: start) }
                 if nextBeat < now { nextBeat = now + schedule.slowInterval }
             }
+            if redials && watch != nil && now - max(lastDelivered, lastRedial) > BusLinkTimeouts.redialAfterSilence {
+                lastRedial = now
+                logger.notice(
+                    "bus silent: dialing it again",
+                    metadata: ["bloom.silent_s": "\(Int(now - lastDelivered))", "bloom.bus": "\(endpoints.publish)"]
+                )
+                for (socket, endpoint) in [(publisher, endpoints.publish), (subscriber, endpoints.subscribe)] {
+                    try? socket.disconnect(endpoint)
+                    try? socket.connect(endpoint)
+                }
+                for handler in shared.withLock({ $0.redialHandlers }) { handler() }
+            }
             if watch?.supervisorLost(now: now) == true {
                 logger.critical(
                     "supervisor silent: stopping",
@@ -200,7 +229,9 @@ public final class ServiceBusLink: Sendable {
             while let frames = try? subscriber.receive(nonBlocking: true) {
                 switch ServiceWire.decode(frames) {
                 case .query(let query): dispatch(query)
-                case .heartbeat(let beat): watch?.heard(beat, now: MonotonicClock.now())
+                case .heartbeat(let beat):
+                    lastDelivered = MonotonicClock.now()
+                    watch?.heard(beat, now: lastDelivered)
                 case .reply, nil: logger.debug("undecodable query dropped")
                 }
             }

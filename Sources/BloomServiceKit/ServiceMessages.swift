@@ -86,6 +86,7 @@ public enum ServiceWire {
                 ReplyMessage(
                     id: message.envelope.requestID,
                     replica: Int(message.envelope.sender.replica),
+                    bootID: message.envelope.sender.bootID,
                     ok: json["ok"] == .bool(true),
                     result: json["result"],
                     error: json["error"]?.stringValue
@@ -125,6 +126,9 @@ public struct ReplyMessage: Equatable, Sendable {
     public var id: UInt64
     /// The replica index of the answering process.
     public var replica: Int
+    /// The boot id of the answering process (from its envelope): tells apart replicas of the same index run by
+    /// different supervisors on one bus.
+    public var bootID: UInt32
     /// Whether the command succeeded.
     public var ok: Bool
     /// The answer when `ok`.
@@ -133,9 +137,10 @@ public struct ReplyMessage: Equatable, Sendable {
     public var error: String?
 
     /// Creates a reply.
-    public init(id: UInt64, replica: Int, ok: Bool, result: JSONValue?, error: String?) {
+    public init(id: UInt64, replica: Int, bootID: UInt32 = 0, ok: Bool, result: JSONValue?, error: String?) {
         self.id = id
         self.replica = replica
+        self.bootID = bootID
         self.ok = ok
         self.result = result
         self.error = error

@@ -14,6 +14,8 @@ public struct ServiceContext: Sendable {
     /// Heartbeats and query answering: call `link.onQuery` to answer the CLI's questions, `link.setTip` for the
     /// tip (bloom-sync).
     public var link: ServiceBusLink
+    /// The settings for the service's own `BusClient`: the defaults, with CURVE when the bus is on another host.
+    public var busClientConfiguration: BusClientConfiguration
 }
 
 /// A failure that restarting cannot fix (bad configuration, a corrupt store): the process exits with
@@ -76,15 +78,27 @@ public enum ServiceRunner {
             logger.notice("supervisor already gone; exiting")
             exit(ExitCode.success)
         }
+        let busSecurity: BusClientSecurity
+        do {
+            busSecurity = try configuration.busClientSecurity()
+        } catch {
+            logger.critical("cannot use the bus keys", metadata: [BloomLogKeys.error: "\(error)"])
+            exit(ExitCode.permanentFailure)
+        }
         let link: ServiceBusLink
         do {
             link = try ServiceBusLink(
                 service: service,
                 replica: configuration.replica,
                 configuration: configuration,
-                supervisorWatch: SupervisorWatch.from(environment: environment),
+                supervisorWatch: SupervisorWatch.from(environment: environment).map { watch in
+                    var watch = watch
+                    watch.busIsRemote = configuration.busPub.hasPrefix("tcp://")
+                    return watch
+                },
                 // The same path as an operator's SIGTERM: a graceful stop through the ServiceGroup.
                 onSupervisorLost: { kill(getpid(), SIGTERM) },
+                security: busSecurity,
                 logger: logger
             )
         } catch {
@@ -94,7 +108,13 @@ public enum ServiceRunner {
         let code: Int32
         do {
             let services = try await makeServices(
-                ServiceContext(service: service, configuration: configuration, logger: logger, link: link)
+                ServiceContext(
+                    service: service,
+                    configuration: configuration,
+                    logger: logger,
+                    link: link,
+                    busClientConfiguration: BusClientConfiguration(security: busSecurity)
+                )
             )
             link.setState(.ready)
             let group = ServiceGroup(

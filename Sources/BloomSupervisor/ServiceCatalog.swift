@@ -23,6 +23,23 @@ public struct ServiceCatalog: Equatable, Sendable {
         self.definitions = definitions.sorted { ($0.stopOrder, $0.name) < ($1.stopOrder, $1.name) }
     }
 
+    /// The catalog of only the services in `names` (`--services`), each given in full (`bloom-net`) or short
+    /// (`net`); an empty list keeps every service.
+    /// - Throws: ``SupervisorError/unknownService(_:known:)`` for a name that is not defined.
+    public func restricted(to names: [String]) throws(SupervisorError) -> ServiceCatalog {
+        guard !names.isEmpty else { return self }
+        var kept: Set<String> = []
+        for name in names {
+            guard let definition = definitions.first(where: { $0.name == name || $0.name == "bloom-" + name }) else {
+                throw .unknownService(name, known: definitions.map(\.name))
+            }
+            kept.insert(definition.name)
+        }
+        var restricted = self
+        restricted.definitions = definitions.filter { kept.contains($0.name) }
+        return restricted
+    }
+
     /// The built-in copy of `Services/`.
     public static func builtin() throws(ServiceDefinitionError) -> ServiceCatalog {
         var definitions: [ServiceDefinition] = []

@@ -57,6 +57,12 @@ extension Supervisor {
     }
 
     private func heartbeat(_ beat: Heartbeat, now: Double) {
+        if beat.service == SupervisorWatch.supervisorName && beat.pid == UInt32(getpid())
+            && beat.bootID == sender.bootID
+        {
+            ownBeatEchoed(now: now)
+            return
+        }
         // Match the pid too: a heartbeat still in flight from a killed predecessor must not make its
         // replacement look ready.
         guard
@@ -64,7 +70,10 @@ extension Supervisor {
                 $0.service == beat.service && $0.index == Int(beat.replica)
                     && $0.child.map { UInt32($0.pid) } == beat.pid
             })
-        else { return }
+        else {
+            noteRemote(beat, now: now)
+            return
+        }
         replicas[position].lastHeartbeat = now
         replicas[position].bootID = beat.bootID
         if replicas[position].state == .starting && beat.state != .starting {
@@ -85,9 +94,15 @@ extension Supervisor {
         return querySequences[service, default: 0]
     }
 
-    /// Sends a CLI question to every ready replica of `service`.
+    /// Sends a CLI question to every ready replica of `service` on the bus: this supervisor's own, and those that
+    /// other supervisors run (another host's bloom-net answers `peers` here too). Replies are matched by the
+    /// answering process's boot id, and the query id carries this supervisor's boot id, so two supervisors on one
+    /// bus never take each other's answers.
     func forward(identity: [[UInt8]], id: JSONValue, cmd: String, service: String, args: JSONValue) {
-        let targets = Set(replicas.filter { $0.service == service && $0.state == .ready }.map(\.index))
+        var targets: [UInt32: Int] = remoteResponders(of: service)
+        for replica in replicas where replica.service == service && replica.state == .ready {
+            if let bootID = replica.bootID { targets[bootID] = replica.index }
+        }
         guard !targets.isEmpty, let publisher else {
             let known = catalog.definition(named: service) != nil
             let failure = replicas.first { $0.service == service && $0.failure != nil }?.failure
@@ -96,7 +111,7 @@ extension Supervisor {
             return
         }
         querySequence += 1
-        let busID = UInt64(querySequence)
+        let busID = UInt64(sender.bootID) << 32 | UInt64(UInt32(truncatingIfNeeded: querySequence))
         let query = QueryMessage(id: busID, cmd: cmd, args: args)
         do {
             guard
@@ -129,7 +144,7 @@ extension Supervisor {
 
     private func collect(_ answer: ReplyMessage, now: Double) {
         guard let position = pendingQueries.firstIndex(where: { $0.busID == answer.id }) else { return }
-        guard pendingQueries[position].waitingFor.remove(answer.replica) != nil else { return }
+        guard pendingQueries[position].waitingFor.removeValue(forKey: answer.bootID) != nil else { return }
         pendingQueries[position].answers.append(answer)
         if pendingQueries[position].waitingFor.isEmpty {
             finish(pendingQueries.remove(at: position), now: now)
@@ -137,11 +152,10 @@ extension Supervisor {
     }
 
     /// A replica that exited will not answer: stop waiting for it, and answer at once if it was the last one.
-    func abandonQueries(service: String, replica: Int, now: Double) {
+    func abandonQueries(bootID: UInt32, now: Double) {
         var position = 0
         while position < pendingQueries.count {
-            if pendingQueries[position].service == service,
-                pendingQueries[position].waitingFor.remove(replica) != nil,
+            if pendingQueries[position].waitingFor.removeValue(forKey: bootID) != nil,
                 pendingQueries[position].waitingFor.isEmpty
             {
                 finish(pendingQueries.remove(at: position), now: now)
@@ -175,5 +189,57 @@ extension Supervisor {
         if case .object(let members) = first.result ?? .null { merged = members }
         merged["peers"] = .array(successes.flatMap { $0.result?["peers"]?.arrayValue ?? [] })
         reply(query.identity, id: query.requestID, .success(.object(merged)))
+    }
+
+    /// How long the supervisor's own heartbeat may fail to come back before the bus counts as unreachable (its beats
+    /// go out every second).
+    static let busSilenceLimit = 3.5
+
+    /// Whether the bus is another host's (tcp), whose link can fail while this supervisor runs.
+    var busIsRemote: Bool { configuration.busPub.hasPrefix("tcp://") || configuration.busSub.hasPrefix("tcp://") }
+
+    /// Whether the bus delivers: the supervisor's own heartbeat came back recently. While it does not, children's
+    /// silence says nothing about them (a remote bus's link is down, or the forwarder is stuck), so nobody is
+    /// killed for it: restarting healthy services in a loop would not bring the link back.
+    func busDelivers(now: Double) -> Bool {
+        // The local forwarder runs in this process: only another host's bus can be away while we run.
+        guard busIsRemote else { return true }
+        if !busOutage && now - lastOwnEcho > Self.busSilenceLimit {
+            busOutage = true
+            logger.warning(
+                "bus unreachable: no heartbeat comes back through it; services are not restarted for silence until it does",
+                metadata: ["bloom.bus": "\(configuration.busPub) / \(configuration.busSub)"]
+            )
+        }
+        return !busOutage
+    }
+
+    private func ownBeatEchoed(now: Double) {
+        lastOwnEcho = now
+        guard busOutage else { return }
+        busOutage = false
+        busRecoveredAt = now
+        guard busIsRemote else { return }
+        if busEverDelivered {
+            logger.notice("bus reachable again: heartbeat checks resume")
+        } else {
+            logger.info("bus reachable: this supervisor's heartbeat comes back through it")
+        }
+        busEverDelivered = true
+    }
+
+    /// A tcp bus (another host's) that has delivered nothing for a while is dialed again: libzmq does not retry a
+    /// connection the forwarder's CURVE handler refused, so a supervisor authorized after it first knocked would
+    /// otherwise stay out until restarted.
+    func redialIfSilent(now: Double) {
+        guard busIsRemote, busOutage, now - max(lastOwnEcho, busDialedAt) > BusLinkTimeouts.redialAfterSilence,
+            let publisher, let subscriber
+        else { return }
+        busDialedAt = now
+        logger.notice("bus silent: dialing it again", metadata: ["bloom.bus": "\(configuration.busPub)"])
+        for (socket, endpoint) in [(publisher, configuration.busPub), (subscriber, configuration.busSub)] {
+            try? socket.disconnect(endpoint)
+            try? socket.connect(endpoint)
+        }
     }
 }

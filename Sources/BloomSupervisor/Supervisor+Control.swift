@@ -9,7 +9,7 @@ import Logging
 /// | cmd | args | result |
 /// | --- | --- | --- |
 /// | `status` | – | `{services: [{name, replica, pid, state, restarts, uptime_s, last_exit}]}` |
-/// | `restart` | `{service, replica?}` | `{restarted: [{name, replica}]}` |
+/// | `restart` | `{service, replica?, rolling?}` | `{restarted: [{name, replica}], rolling?}`: with `rolling`, one replica at a time, each after the previous is ready again |
 /// | `scale` | `{service, replicas}` | `{name, replicas}` |
 /// | `stop` | – | `{stopping: true}` |
 /// | `peers` → bloom-net | – | `{peers: [...]}`, every ready replica's list concatenated |
@@ -38,8 +38,8 @@ struct PendingQuery {
     let service: String
     /// The id used on the bus.
     let busID: UInt64
-    /// Replicas asked: (index, boot id).
-    var waitingFor: Set<Int>
+    /// Replicas asked and not answered yet: boot id → replica index.
+    var waitingFor: [UInt32: Int]
     var answers: [ReplyMessage] = []
     let deadline: Double
 
@@ -105,7 +105,12 @@ extension Supervisor {
         let sorted = replicas.sorted {
             ((order.firstIndex(of: $0.service) ?? 0), $0.index) < ((order.firstIndex(of: $1.service) ?? 0), $1.index)
         }
-        return .object(["services": .array(sorted.map { $0.status(now: now) })])
+        let local = sorted.map { entry -> JSONValue in
+            guard case .object(var fields) = entry.status(now: now) else { return entry.status(now: now) }
+            fields["host"] = .string(Heartbeat.localHost)
+            return .object(fields)
+        }
+        return .object(["services": .array(local + remoteStatus(now: now))])
     }
 
     private func service(from args: JSONValue) -> Result<ServiceDefinition, QueryFailure> {
@@ -131,22 +136,17 @@ extension Supervisor {
         if targets.isEmpty {
             return .failure(QueryFailure("\(definition.name) has no replica \(wanted.map(String.init) ?? "")"))
         }
-        let now = MonotonicClock.now()
-        for position in targets {
-            logger.notice("restart requested", metadata: metadata(replicas[position]))
-            switch replicas[position].state {
-            case .starting, .ready, .stopping:
-                stop(at: position, then: .restart, now: now)
-            case .backoff, .failed, .stopped:
-                replicas[position].tracker.reset()
-                replicas[position].failure = nil
-                replicas[position].restarts += 1
-                spawn(at: position, now: now)
-            }
-        }
         let restarted = targets.map {
             JSONValue.object(["name": .string(definition.name), "replica": .number(Double(replicas[$0].index))])
         }
+        if args["rolling"]?.boolValue == true {
+            if case .failure(let failure) = beginRollingRestart(of: definition.name, targets: targets) {
+                return .failure(failure)
+            }
+            return .success(.object(["restarted": .array(restarted), "rolling": .bool(true)]))
+        }
+        let now = MonotonicClock.now()
+        for position in targets { restartReplica(at: position, now: now) }
         return .success(.object(["restarted": .array(restarted)]))
     }
 

@@ -108,7 +108,8 @@ extension Supervisor {
                 meta[BloomLogKeys.pid] = "\(child.pid)"
                 meta["bloom.reason"] = "\(reason)"
                 logger.info("service exited", metadata: meta)
-                abandonQueries(service: replicas[position].service, replica: replicas[position].index, now: now)
+                rememberExited(pid: child.pid)
+                if let bootID = replicas[position].bootID { abandonQueries(bootID: bootID, now: now) }
                 if replicas[position].state == .stopping || shuttingDown {
                     if finishStopped(at: position, now: now) { continue }
                 } else {
@@ -180,6 +181,7 @@ extension Supervisor {
 
     /// Back-off endings, stop timeouts, hung and readiness checks, query timeouts, shutdown progress.
     func handleTimers(now: Double) {
+        let busDelivers = busDelivers(now: now)
         for position in replicas.indices {
             let replica = replicas[position]
             guard let definition = definition(of: replica) else { continue }
@@ -189,14 +191,21 @@ extension Supervisor {
                 spawn(at: position, now: now)
             case .stopping where now >= replica.deadline && replica.child != nil && replica.killReason == nil:
                 forceKill(at: position, reason: "did not stop within \(definition.stopTimeout) s of SIGTERM")
-            case .ready where now - replica.lastHeartbeat > definition.heartbeatTimeout && replica.killReason == nil:
+            // Silence is only held against a replica while the bus delivers, and counts from the bus's return.
+            case .ready
+            where busDelivers && now - max(replica.lastHeartbeat, busRecoveredAt) > definition.heartbeatTimeout
+                && replica.killReason == nil:
                 forceKill(at: position, reason: "hung: no heartbeat for \(definition.heartbeatTimeout) s")
-            case .starting where now - replica.spawnedAt > definition.readinessTimeout && replica.killReason == nil:
+            case .starting
+            where busDelivers && now - max(replica.spawnedAt, busRecoveredAt) > definition.readinessTimeout
+                && replica.killReason == nil:
                 forceKill(at: position, reason: "not ready within \(definition.readinessTimeout) s")
             default: break
             }
         }
         expireQueries(now: now)
+        pruneRemote(now: now)
+        redialIfSilent(now: now)
         beatIfDue(now: now)
         if shuttingDown { advanceShutdown(now: now) }
     }

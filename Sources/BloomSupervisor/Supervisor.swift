@@ -18,6 +18,19 @@ public final class Supervisor {
     var replicas: [Replica] = []
     var shuttingDown = false
     var pendingQueries: [PendingQuery] = []
+    var rollingRestarts: [RollingRestart] = []
+    /// When the supervisor's own heartbeat last came back through the bus (0: never yet), and when the bus last came
+    /// back after an outage: heartbeat silence only counts against a child while the bus itself delivers.
+    var lastOwnEcho = 0.0
+    var busRecoveredAt = 0.0
+    var busOutage = true
+    var busEverDelivered = false
+    /// When the supervisor last dialed the bus (a silent tcp bus is dialed again, see `redialIfSilent`).
+    var busDialedAt = 0.0
+    /// Services of other supervisors on the same bus, by "service#boot id" (``RemoteReplica``).
+    var remoteReplicas: [String: RemoteReplica] = [:]
+    /// Pids of children that exited lately (``rememberExited(pid:)``).
+    var recentChildPids: [UInt32] = []
     var querySequence = 0
     var querySequences: [String: UInt64] = [:]
     /// When the supervisor's own next heartbeat is due, and its sequence number.
@@ -165,20 +178,34 @@ public final class Supervisor {
     }
 
     private func openSockets() throws {
+        let security: BusClientSecurity
         do {
-            forwarder = try BusForwarder(
-                endpoints: BusEndpoints(
-                    publish: configuration.busPub,
-                    subscribe: configuration.busSub,
-                    control: configuration.control
-                ),
-                logger: logger
-            )
+            security = try configuration.busClientSecurity()
+            if configuration.busConnect == nil {
+                forwarder = try BusForwarder(
+                    endpoints: BusEndpoints(
+                        publish: configuration.busPub,
+                        subscribe: configuration.busSub,
+                        control: configuration.control
+                    ),
+                    configuration: .init(tcpListener: try busListener()),
+                    logger: logger
+                )
+            } else {
+                logger.notice(
+                    "joining another host's bus: no forwarder runs here",
+                    metadata: ["bloom.bus": "\(configuration.busPub) / \(configuration.busSub)"]
+                )
+            }
             let control = try NodeBus.socket(.router)
             try control.bind(configuration.control)
             let publisher = try NodeBus.socket(.pub)
+            try publisher.secure(security)
+            if configuration.busPub.hasPrefix("tcp://") { try publisher.keepTCPLinkAlive() }
             try publisher.connect(configuration.busPub)
             let subscriber = try NodeBus.socket(.sub)
+            try subscriber.secure(security)
+            if configuration.busSub.hasPrefix("tcp://") { try subscriber.keepTCPLinkAlive() }
             try subscriber.connect(configuration.busSub)
             try subscriber.subscribe(Topic.serviceHeartbeat.frame)
             try subscriber.subscribe(Topic.serviceReply.frame)
@@ -187,10 +214,42 @@ public final class Supervisor {
             self.control = control
             self.publisher = publisher
             self.subscriber = subscriber
+            busDialedAt = MonotonicClock.now()
+        } catch let error as BusKeyError {
+            closeSockets()
+            throw SupervisorError.busKeys("\(error)")
         } catch {
             closeSockets()
             throw SupervisorError.endpoint("\(error)")
         }
+    }
+
+    /// The forwarder's listener for other hosts (`bus-bind`), with this node's key pair, made at first start.
+    private func busListener() throws -> BusTCPListener? {
+        guard let bind = configuration.busBind else { return nil }
+        if configuration.busInsecure {
+            return try BusTCPListener(bind: bind, security: .insecure)
+        }
+        let keys = configuration.keysDirectory
+        let (pair, created) = try BusKeys.loadOrCreate(in: keys)
+        let authorized = BusKeys.authorizedDirectory(in: keys)
+        try? FileManager.default.createDirectory(
+            atPath: authorized,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        logger.notice(
+            created ? "made this node's bus key pair" : "bus key pair loaded",
+            metadata: [
+                "bloom.public_key": "\(pair.publicKey)",
+                "bloom.authorized_keys": "\(authorized)",
+                "bloom.hint": "remote supervisors join with --bus-connect \(bind) --bus-server-key \(pair.publicKey)",
+            ]
+        )
+        return try BusTCPListener(
+            bind: bind,
+            security: .curve(keyPair: pair, authorizedKeysDirectory: authorized)
+        )
     }
 
     private func closeSockets() {
@@ -241,6 +300,7 @@ public final class Supervisor {
         if ready[1] { handleControl(control) }
         if ready[2] { handleBus(subscriber) }
         handleTimers(now: MonotonicClock.now())
+        advanceRollingRestarts(now: MonotonicClock.now())
     }
 
     private func handleSignals() {

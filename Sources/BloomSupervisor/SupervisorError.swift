@@ -8,6 +8,10 @@ public enum SupervisorError: Error, CustomStringConvertible {
     case missingExecutable(service: String, path: String)
     /// A bus or control endpoint cannot be bound.
     case endpoint(String)
+    /// The bus keys (`<data-dir>/keys`) cannot be made or used.
+    case busKeys(String)
+    /// `--services` names a service that is not defined.
+    case unknownService(String, known: [String])
 
     public var description: String {
         switch self {
@@ -16,6 +20,9 @@ public enum SupervisorError: Error, CustomStringConvertible {
         case .dataDirectory(let path, let reason): "\(path): \(reason)"
         case .missingExecutable(let service, let path): "\(service): no executable at \(path)"
         case .endpoint(let reason): "cannot bind: \(reason)"
+        case .busKeys(let reason): "bus keys: \(reason)"
+        case .unknownService(let name, let known):
+            "--services names '\(name)', which is not a defined service (defined: \(known.joined(separator: ", ")))"
         }
     }
 }

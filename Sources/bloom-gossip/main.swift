@@ -25,8 +25,10 @@ await ServiceRunner.main(service: BloomGossipModule.serviceName) { context in
         // the two clients publish on different topics).
         sender: SenderID(service: .gossip, replica: UInt8(clamping: node.replica), bootID: context.link.bootID),
         context: try ZMQContext.make(),
+        configuration: context.busClientConfiguration,
         logger: context.logger
     )
+    context.link.onRedial { bus.redial() }
     let service = try GossipService(bus: bus, configuration: settings, logger: context.logger)
     context.link.onQuery { query in
         guard query.cmd == "coherence" else {

@@ -34,8 +34,10 @@ await ServiceRunner.main(service: "bloom-net") { context in
         endpoints: endpoints,
         sender: sender,
         context: try ZMQContext.make(),
+        configuration: context.busClientConfiguration,
         logger: context.logger
     )
+    context.link.onRedial { bus.redial() }
     let bridge = NetBusBridge(bus: bus, logger: context.logger)
     bridge.subscribe()
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

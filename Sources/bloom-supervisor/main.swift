@@ -35,8 +35,17 @@ do {
         servicesDirectory: configuration.servicesDirectory,
         binaryDirectory: binaryDirectory
     )
-    catalog = resolved.catalog
-    logger.info("service definitions", metadata: [BloomLogKeys.servicesDirectory: "\(resolved.source)"])
+    catalog = try resolved.catalog.restricted(to: configuration.services)
+    logger.info(
+        "service definitions",
+        metadata: [
+            BloomLogKeys.servicesDirectory: "\(resolved.source)",
+            "bloom.services": "\(catalog.definitions.map(\.name).joined(separator: ","))",
+        ]
+    )
+} catch let error as SupervisorError {
+    FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))
+    exit(ExitCode.usage)
 } catch {
     FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))
     exit(ExitCode.failure)

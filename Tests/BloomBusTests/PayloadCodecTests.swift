@@ -43,6 +43,11 @@ struct PayloadCodecTests {
                 tip: Self.tip
             )
         )
+        try checkCodec(Heartbeat(service: "bloom-net", replica: 1, pid: 9, bootID: 3, state: .ready, host: "edge-7"))
+        // The host closes the layout: a heartbeat cut before it is truncated, not a heartbeat without a host.
+        let full = Heartbeat(service: "x", replica: 0, pid: 1, bootID: 1, state: .ready, host: "h").encoded()
+        let error = #expect(throws: DecodeError.self) { try Heartbeat(decoding: Array(full.dropLast(3))) }
+        #expect(error?.field == "heartbeat.host")
     }
 
     @Test("heartbeat rejects an unknown state, a bad tip flag and a boot id over 24 bits")

@@ -27,7 +27,7 @@ import Testing
             return
         }
         #expect(decodedQuery == query)
-        let reply = ReplyMessage(id: 99, replica: 2, ok: false, result: nil, error: "no peers yet")
+        let reply = ReplyMessage(id: 99, replica: 2, bootID: sender.bootID, ok: false, result: nil, error: "no peers yet")
         guard case .reply(let decodedReply) = ServiceWire.decode(ServiceWire.frames(reply, sender: sender, sequence: 2))
         else {
             Issue.record("not a reply")
@@ -75,8 +75,30 @@ import Testing
         let early = watch.supervisorLost(now: 6)
         #expect(!early)
         watch.arm(now: 6.5)
+        watch.heard(beat("bloom-net", pid: 7), now: 6.9)
         let lost = watch.supervisorLost(now: 7.1)
         #expect(lost, "arming twice does not move the clock")
+    }
+
+    @Test func watch_onARemoteBus_whenTheWholeBusIsSilent_blamesTheLinkNotTheSupervisor() {
+        var local = SupervisorWatch(supervisorPID: 100, silence: 2)
+        local.heard(beat("bloom-supervisor", pid: 100), now: 10)
+        let localLost = local.supervisorLost(now: 30)
+        #expect(localLost, "on the local bus the forwarder is the supervisor's: its silence is the supervisor's")
+
+        var watch = SupervisorWatch(supervisorPID: 100, silence: 2)
+        watch.busIsRemote = true
+        watch.heard(beat("bloom-supervisor", pid: 100), now: 10)
+        watch.heard(beat("bloom-net", pid: 7), now: 10.2)
+        let linkDown = watch.supervisorLost(now: 30)
+        #expect(!linkDown, "nothing came through the bus for 20 s: a link is down, not the supervisor")
+        watch.heard(beat("bloom-net", pid: 7), now: 30.5)
+        let justBack = watch.supervisorLost(now: 30.6)
+        #expect(!justBack, "the supervisor's beats may come a moment after the bus returns")
+        watch.heard(beat("bloom-net", pid: 7), now: 31.5)
+        watch.heard(beat("bloom-net", pid: 7), now: 32.4)
+        let lost = watch.supervisorLost(now: 32.6)
+        #expect(lost, "the bus delivers again and the supervisor stays silent")
     }
 
     @Test func from_environment_needsTheSupervisorPidAndReadsTheSilence() {

@@ -30,6 +30,27 @@ import Testing
         #expect(lines[2].hasSuffix("exited with code 1"))
     }
 
+    @Test func statusTable_withAServiceOfAnotherHost_addsAHostColumn() {
+        let result = JSONValue.object([
+            "services": .array([
+                .object([
+                    "name": .string("bloom-sync"), "replica": .number(0), "pid": .number(10), "state": .string("ready"),
+                    "restarts": .number(0), "uptime_s": .number(3), "last_exit": .null, "host": .string("chain-1"),
+                ]),
+                .object([
+                    "name": .string("bloom-net"), "replica": .number(0), "pid": .number(77), "state": .string("ready"),
+                    "restarts": .null, "uptime_s": .null, "last_exit": .null, "host": .string("edge-2"),
+                    "remote": .bool(true),
+                ]),
+            ])
+        ])
+        let lines = HumanOutput.status(result).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("SERVICE     HOST"))
+        #expect(lines[1].hasPrefix("bloom-sync  chain-1 "))
+        #expect(lines[2].hasPrefix("bloom-net   edge-2 (remote)"))
+    }
+
     @Test func leadingOptions_areMovedAfterTheSubcommand() {
         #expect(
             Bloom.movingLeadingOptions(["--data-dir", "/d", "status", "--json"]) == [

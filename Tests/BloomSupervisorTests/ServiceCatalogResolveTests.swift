@@ -45,4 +45,14 @@ import Testing
         #expect(resolved.source == explicit)
         #expect(resolved.catalog.definitions.map(\.name) == ["bloom-mine"])
     }
+
+    @Test func restricted_keepsTheNamedServices_shortOrFull_andRejectsUnknownOnes() throws {
+        let catalog = try ServiceCatalog.builtin()
+        #expect(try catalog.restricted(to: []).definitions == catalog.definitions)
+        #expect(try catalog.restricted(to: ["net"]).definitions.map(\.name) == ["bloom-net"])
+        let two = try catalog.restricted(to: ["bloom-sync", "gossip"]).definitions.map(\.name)
+        #expect(Set(two) == ["bloom-sync", "bloom-gossip"])
+        let error = #expect(throws: SupervisorError.self) { try catalog.restricted(to: ["net", "bogus"]) }
+        #expect(error.map { "\($0)" }?.contains("bloom-net") == true)
+    }
 }

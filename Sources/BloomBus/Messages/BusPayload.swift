@@ -15,7 +15,7 @@ import BloomCore
 /// | `gossip.sealed` | ``GossipSealed`` | 32 prev hash, u32 nonce, u32 r bits, u32 psi bits, u32 N, rest: certificate |
 /// | `gossip.expect` | ``GossipExpect`` | u64 announcer peer, 32 SHA-256 of the certificate |
 /// | `gossip.score` | ``GossipScore`` | u64 peer, f64 score (finite) |
-/// | `svc.heartbeat` | ``Heartbeat`` | str name, u8 replica, u32 pid, u32 boot id (24 bits), u8 state, u8 has tip (0/1), [the `chain.tip` layout] |
+/// | `svc.heartbeat` | ``Heartbeat`` | str name, u8 replica, u32 pid, u32 boot id (24 bits), u8 state, u8 has tip (0/1), [the `chain.tip` layout], str host |
 /// | `svc.hello` | ``ServiceHello`` | empty (the sender is in the envelope) |
 /// | `svc.replicas` | ``ServiceReplicas`` | u8 count, then per service: str name, u8 replicas (1…64) |
 /// | `svc.query.<service>` | ``ServiceQuery`` | rest: JSON `{id, cmd, args}` (request id in the envelope) |

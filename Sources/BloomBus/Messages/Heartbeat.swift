@@ -1,5 +1,11 @@
 import BloomCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A service replica's lifecycle state, as heartbeats report it and `bloom status --json` prints it.
 public enum ServiceState: String, Hashable, Sendable, CaseIterable, Codable {
     case starting, ready, backoff, failed, stopping, stopped
@@ -36,17 +42,36 @@ public struct Heartbeat: BusPayload, Hashable {
     public var state: ServiceState
     /// bloom-sync's best tip.
     public var tip: ChainTip?
+    /// The host the process runs on (`gethostname`), so that a supervisor can list services of other hosts on the
+    /// same bus.
+    public var host: String
 
-    /// A heartbeat from its parts.
-    public init(service: String, replica: UInt8, pid: UInt32, bootID: UInt32, state: ServiceState, tip: ChainTip? = nil)
-    {
+    /// A heartbeat from its parts; `host` defaults to this machine's name.
+    public init(
+        service: String,
+        replica: UInt8,
+        pid: UInt32,
+        bootID: UInt32,
+        state: ServiceState,
+        tip: ChainTip? = nil,
+        host: String = Heartbeat.localHost
+    ) {
         self.service = service
         self.replica = replica
         self.pid = pid
         self.bootID = bootID
         self.state = state
         self.tip = tip
+        self.host = host
     }
+
+    /// This machine's host name, read once.
+    public static let localHost: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "localhost" : String(name.prefix(255))
+    }()
 
     public init(from reader: inout ByteReader) throws(DecodeError) {
         service = try BusStrings.read(&reader, "heartbeat.service")
@@ -75,6 +100,7 @@ public struct Heartbeat: BusPayload, Hashable {
         case let other:
             throw DecodeError(.invalidValue, at: tipAt, field: "heartbeat.has_tip", detail: "\(other) is not 0 or 1")
         }
+        host = try BusStrings.read(&reader, "heartbeat.host")
     }
 
     public func encode(into writer: inout ByteWriter) {
@@ -89,6 +115,7 @@ public struct Heartbeat: BusPayload, Hashable {
         } else {
             writer.u8(0)
         }
+        BusStrings.write(host, into: &writer)
     }
 }
 

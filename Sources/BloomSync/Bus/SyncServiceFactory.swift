@@ -37,8 +37,10 @@ public enum SyncServiceFactory {
             endpoints: endpoints,
             sender: sender,
             context: ZMQContext.make(),
+            configuration: context.busClientConfiguration,
             logger: context.logger
         )
+        context.link.onRedial { bus.redial() }
         let link = context.link
         return SyncService(
             bus: bus,
