@@ -25,6 +25,9 @@ final class E2ENetwork: @unchecked Sendable {
         return node
     }
 
+    /// Adds a node made elsewhere (a cross-host test's, in its namespace).
+    func adopt(_ node: E2ENode) { nodes.append(node) }
+
     subscript(index: Int) -> E2ENode { nodes[index] }
 
     /// Starts the given nodes (default all) and waits until each is ready.

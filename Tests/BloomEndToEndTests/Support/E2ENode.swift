@@ -22,6 +22,8 @@ final class E2ENode: @unchecked Sendable {
     var connect: [String] = []
     var mine: Bool
     var extraArguments: [String] = []
+    /// The network namespace the node runs in (a host of its own, `CrossHostNetwork`), nil for this one.
+    let namespace: String?
     private(set) var process: Process?
     private let lock = NSLock()
     private var seenPids = Set<Int32>()
@@ -29,14 +31,17 @@ final class E2ENode: @unchecked Sendable {
     /// "address:port", as peers dial it.
     var endpoint: String { "\(address):\(port)" }
 
-    init(index: Int, root: String, mine: Bool = false) throws {
+    /// A node on its own loopback address, or, with `host`, in that network namespace at that address.
+    init(index: Int, root: String, mine: Bool = false, host: (namespace: String, address: String)? = nil) throws {
         for binary in ["bloom-supervisor", "bloom", "bloom-net", "bloom-sync", "bloom-gossip"]
         where !FileManager.default.isExecutableFile(atPath: Self.binaries + "/" + binary) {
             throw E2EError("no \(binary) in \(Self.binaries): build everything first (swift build --build-tests)")
         }
         self.index = index
-        self.address = "127.0.0.\(10 + index)"
-        self.port = try freePort(on: "127.0.0.\(10 + index)")
+        self.namespace = host?.namespace
+        self.address = host?.address ?? "127.0.0.\(10 + index)"
+        // A namespace has a network stack of its own: the default port is free there.
+        self.port = host == nil ? try freePort(on: "127.0.0.\(10 + index)") : 7618
         self.dataDirectory = "\(root)/n\(index)"
         self.logPath = "\(root)/n\(index).log"
         self.mine = mine
@@ -58,8 +63,14 @@ final class E2ENode: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binaries + "/bloom-supervisor")
-        process.arguments = arguments
+        if let namespace {
+            // `ip netns exec` execs the supervisor: the process is the supervisor itself.
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace, Self.binaries + "/bloom-supervisor"] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.binaries + "/bloom-supervisor")
+            process.arguments = arguments
+        }
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
@@ -77,7 +88,9 @@ final class E2ENode: @unchecked Sendable {
         else { return nil }
         let answer = try? ControlClient(configuration: configuration, timeout: timeout).request(cmd, args: args)
         if cmd == "status", let services = answer?["services"]?.arrayValue {
-            let pids = services.compactMap { $0["pid"]?.numberValue }.map { Int32($0) }
+            // Only this node's own processes: services of other supervisors on its bus are theirs to stop.
+            let pids = services.filter { $0["remote"] != .bool(true) }.compactMap { $0["pid"]?.numberValue }
+                .map { Int32($0) }
             lock.withLock { seenPids.formUnion(pids) }
         }
         return answer
@@ -100,18 +113,22 @@ final class E2ENode: @unchecked Sendable {
     /// Every service replica as `bloom status --json` lists it.
     func services() -> [JSONValue] { ask("status")?["services"]?.arrayValue ?? [] }
 
-    /// Whether every replica is ready (and there is at least one per service).
+    /// The services this node's supervisor runs (`--services` narrows it).
+    var expectedServices: Set<String> = ["bloom-net", "bloom-sync", "bloom-gossip"]
+
+    /// Whether every replica of its own is ready (and there is at least one per expected service); services of
+    /// other supervisors on its bus do not count.
     func isReady() -> Bool {
-        let list = services()
+        let list = services().filter { $0["remote"] != .bool(true) }
         let names = Set(list.compactMap { $0["name"]?.stringValue })
-        return names.isSuperset(of: ["bloom-net", "bloom-sync", "bloom-gossip"])
-            && list.allSatisfy { $0["state"]?.stringValue == "ready" }
+        return names.isSuperset(of: expectedServices) && list.allSatisfy { $0["state"]?.stringValue == "ready" }
     }
 
-    /// The pid of replica 0 of `service`, when running.
+    /// The pid of this node's replica `replica` of `service`, when running.
     func pid(of service: String, replica: Int = 0) -> Int32? {
         services().first {
             $0["name"]?.stringValue == service && Int($0["replica"]?.numberValue ?? -1) == replica
+                && $0["remote"] != .bool(true)
         }.flatMap { $0["pid"]?.numberValue }.map { Int32($0) }
     }
 
