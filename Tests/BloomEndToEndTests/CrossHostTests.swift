@@ -54,20 +54,39 @@ extension EndToEndTests {
             hub.services().filter { $0["name"]?.stringValue == "bloom-net" && $0["remote"] == .bool(true) }.count == 2
         }
 
-        // B's link degraded: nothing restarts anywhere, and blocks still arrive at A.
+        // B's link degraded: nothing restarts anywhere, and blocks still arrive at A (10 of them in the full run).
         if let hosts {
             let how = try hosts.degrade(1)
             print("cross-host test: B's link degraded: \(how)")
             let pids = [edgeB.pid(of: "bloom-net"), edgeC.pid(of: "bloom-net"), hub.pid(of: "bloom-sync")]
             let height = hub.chain()?.height ?? 0
-            try await eventually("blocks still reach A over the degraded link", timeout: 120, log: hub) {
-                (hub.chain()?.height ?? 0) >= height + 2
+            try await eventually("blocks still reach A over the degraded link", timeout: 180, log: hub) {
+                (hub.chain()?.height ?? 0) >= height + (fullRun ? 10 : 2)
             }
             #expect(
                 [edgeB.pid(of: "bloom-net"), edgeC.pid(of: "bloom-net"), hub.pid(of: "bloom-sync")] == pids,
                 "a service restarted while B's link was degraded"
             )
             hosts.restore(1)
+        }
+
+        // Full run: B's link cut for 30 s (not a process killed): A follows N through C, B restarts nothing, and
+        // once the link is back B's bloom-net is on A's bus again without anyone restarting it.
+        if fullRun, let hosts {
+            let edgePid = edgeB.pid(of: "bloom-net")
+            try hosts.cut(1)
+            let height = network.chain()?.height ?? 0
+            try await eventually("A follows N through C while B's link is cut", timeout: 120, log: hub) {
+                guard let tip = network.chain(), tip.height >= height + 3 else { return false }
+                return hub.hash(atHeight: tip.height) == tip.tip
+            }
+            try await Task.sleep(for: .seconds(30))
+            try hosts.reconnect(1)
+            try await eventually("B's bloom-net is back on A's bus", timeout: 120, log: edgeB) {
+                edgeB.logTail(50_000).contains("bus reachable again")
+                    && hub.services().contains { $0["remote"] == .bool(true) && $0["pid"]?.numberValue.map { Int32($0) } == edgePid }
+            }
+            #expect(edgeB.pid(of: "bloom-net") == edgePid, "B restarted its bloom-net while its link was cut")
         }
 
         // B is lost whole: A stays on the network through C.

@@ -71,6 +71,16 @@ final class CrossHostNetwork: @unchecked Sendable {
         _ = try? run(["netns", "exec", namespaces[index], "tc", "qdisc", "del", "dev", "eth0", "root"])
     }
 
+    /// Cuts host `index` off the network (its `eth0` down): a link lost, not a process.
+    func cut(_ index: Int) throws {
+        try run(["netns", "exec", namespaces[index], "ip", "link", "set", "eth0", "down"])
+    }
+
+    /// Undoes ``cut(_:)``: the link up again, with its address.
+    func reconnect(_ index: Int) throws {
+        try run(["netns", "exec", namespaces[index], "ip", "link", "set", "eth0", "up"])
+    }
+
     /// Removes every namespace (their veth ends go with them) and the bridge.
     func teardown() {
         for namespace in namespaces { _ = try? run(["netns", "del", namespace]) }
