@@ -62,20 +62,33 @@ class Faults:
         down = self.run.rng.uniform(2, 10)
         rec.update(node=node.name, children=children, down_s=round(down, 1))
         node.kill_supervisor()
-        # The services watch their parent (parent-death signal, and its heartbeat on the bus): they must stop.
-        gone = self.until(15, lambda: all(proc_start_time(p) != s for p, s in starts.items()), every=0.2)
-        rec["children_gone_after"] = gone
-        if gone is None and not self.run.stopping.is_set():
-            left = [p for p, s in starts.items() if proc_start_time(p) == s]
-            self.orphans.append({"node": node.name, "pids": left})
-            self.run.log(f"{node.name}: service processes {left} outlived their supervisor by 15 s: SIGKILL")
-            for p in left:
-                node.signal_pid(p, signal.SIGKILL)
-        if not self.wait(down):
+        killed = time.time()
+        # As an init system would: a new supervisor after a few seconds, whether or not the old services are gone.
+        # They watch their parent (a parent-death signal, and its heartbeat on the bus) and must stop by themselves.
+        gone_at = {}
+
+        def all_gone():
+            for name, pid in children.items():
+                if name not in gone_at and proc_start_time(pid) != starts[pid]:
+                    gone_at[name] = round(time.time() - killed, 1)
+            return len(gone_at) == len(children)
+
+        self.until(down, lambda: all_gone() and False, every=0.1)  # the whole `down`, noting who stops
+        if self.run.stopping.is_set():
             return
         node.start()
         node.restarts_by_us += 1
-        rec["ready_after"] = self.wait_ready(node)
+        restarted = time.time()
+        gone = self.until(15, all_gone, every=0.1)
+        rec["children_gone_after"] = gone_at
+        if gone is None and not self.run.stopping.is_set():
+            left = [p for p, s in starts.items() if proc_start_time(p) == s]
+            self.orphans.append({"node": node.name, "pids": left, "killed_s_ago": round(time.time() - killed, 1)})
+            self.run.log(f"{node.name}: service processes {left} outlived their supervisor by 15 s: SIGKILL")
+            for p in left:
+                node.signal_pid(p, signal.SIGKILL)
+        ready = self.wait_ready(node)
+        rec["ready_after"] = None if ready is None else round(time.time() - restarted, 1)
 
     def hang(self, rec):
         node = self.run.rng.choice(self.run.nodes)
