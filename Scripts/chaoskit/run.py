@@ -165,9 +165,10 @@ class Run:
         end = begin + self.opts.minutes * 60
         bag = []
         while time.time() < end and not self.stopping.is_set():
-            if not self.faults.wait(self.rng.uniform(5, 20)):
+            gap = self.rng.uniform(5, 20)
+            if time.time() + gap >= end:  # no fault would start: the run's faults are over
                 break
-            if time.time() >= end:
+            if not self.faults.wait(gap):
                 break
             if not bag:  # every kind once per round, in a random order: a long run covers each kind evenly
                 bag = list(kinds)
