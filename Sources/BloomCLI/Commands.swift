@@ -11,7 +11,7 @@ public struct Bloom: ParsableCommand {
         version: BloomVersion.line(program: "bloom"),
         subcommands: [
             Status.self, Restart.self, Scale.self, Stop.self, Peers.self, Chain.self, Coherence.self, Mempool.self,
-            Tx.self, Keygen.self,
+            Tx.self, Block.self, Integrity.self, Keygen.self,
         ]
     )
 
@@ -126,6 +126,31 @@ struct Mempool: ParsableCommand {
 
     func run() throws {
         try node.run("mempool", human: HumanOutput.mempool)
+    }
+}
+
+/// `bloom block <hash|height>`.
+struct Block: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "One stored block by hash or main-chain height: index fields and hex bytes (asked of bloom-sync)."
+    )
+    @OptionGroup var node: NodeOptions
+    @Argument(help: "A block hash (64 hex digits) or a main-chain height.") var id: String
+
+    func run() throws {
+        try node.run("block", args: .object(["id": .string(id)]), human: HumanOutput.keyValues)
+    }
+}
+
+/// `bloom integrity`: SQLite's `PRAGMA integrity_check` of the chain store, `{ok, problems}`.
+struct Integrity: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "SQLite's integrity_check of the chain store (asked of bloom-sync; slow on a big store)."
+    )
+    @OptionGroup var node: NodeOptions
+
+    func run() throws {
+        try node.run("integrity", human: HumanOutput.keyValues)
     }
 }
 

@@ -84,6 +84,15 @@ import Testing
         #expect(Bloom.execute(["mempool", "extra"]) == 2)
     }
 
+    @Test func blockAndIntegrityCommands_parseWithDataDirectory_andCheckTheirArguments() throws {
+        let block = try Bloom.parseAsRoot(Bloom.movingLeadingOptions(["--data-dir", "/d", "block", "12", "--json"]))
+        #expect((block as? BloomCLI.Block)?.id == "12")
+        #expect(Bloom.execute(["block"]) == 2)
+        let integrity = try Bloom.parseAsRoot(Bloom.movingLeadingOptions(["--data-dir", "/d", "integrity", "--json"]))
+        #expect(integrity is BloomCLI.Integrity)
+        #expect(Bloom.execute(["integrity", "extra"]) == 2)
+    }
+
     /// A coherence answer in the shape bloom-gossip gives (CoherenceReport): one peer with a fresh report, one
     /// without.
     static let coherenceAnswer = JSONValue.object([
@@ -254,7 +263,7 @@ import Testing
             let script = Bloom.fullMessage(for: error)
             #expect(Bloom.exitCode(for: error) == .success)
             #expect(script.contains(marker))
-            for subcommand in ["status", "restart", "scale", "stop", "peers", "chain", "coherence", "mempool", "tx"] {
+            for subcommand in ["status", "restart", "scale", "stop", "peers", "chain", "coherence", "mempool", "tx", "block", "integrity"] {
                 #expect(script.contains(subcommand), "\(shell): no \(subcommand)")
             }
         }
