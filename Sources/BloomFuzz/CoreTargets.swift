@@ -1,6 +1,7 @@
 import BloomChain
 import BloomCore
 import BloomWire
+import Synchronization
 
 /// The payloads that carry consensus objects: BLOCK (decode and the whole §5 evaluation), TX (decode and the
 /// structure rules) and BLOOM (certificate decode and verification).
@@ -11,6 +12,26 @@ enum CoreTargets {
     static let genesis = Genesis.block()
     /// A fixed clock, after every vector's timestamps, so a run is reproducible.
     static let now: UInt32 = 2_000_000_000
+
+    /// One chain engine on the genesis, reused while no input changed its chain (building one costs more than
+    /// evaluating most inputs). A stored block, an orphan or an invalid-set entry can change a later verdict for
+    /// the same bytes, so the engine is rebuilt after any verdict that names a hash; the properties checked
+    /// below do not depend on it.
+    static let engine = Mutex<ChainEngine<InMemoryChainStore>?>(nil)
+
+    static func evaluate(_ bytes: [UInt8]) throws(ChainError) -> BlockVerdict {
+        try engine.withLock { (cached: inout ChainEngine<InMemoryChainStore>?) throws(ChainError) -> BlockVerdict in
+            let current: ChainEngine<InMemoryChainStore>
+            if let cached {
+                current = cached
+            } else {
+                current = try ChainEngine(store: InMemoryChainStore(), genesis: genesis)
+            }
+            let verdict = try current.submit(bytes, now: now)
+            cached = verdict.hash == nil ? current : nil
+            return verdict
+        }
+    }
 
     static let block = FuzzTarget(
         "block",
@@ -32,8 +53,7 @@ enum CoreTargets {
         }
         let verdict: BlockVerdict
         do {
-            let engine = try ChainEngine(store: InMemoryChainStore(), genesis: genesis)
-            verdict = try engine.submit(input, now: now)
+            verdict = try evaluate(input)
         } catch {
             throw PropertyViolation(name, "the in-memory chain engine failed: \(error)")
         }
