@@ -222,5 +222,19 @@ let package = Package(
             name: "BloomEndToEndTests",
             dependencies: ["BloomTestSupport", "BloomCLI", "BloomServiceKit", "BloomWire", "BloomCore"]
         ),
+        // Fuzz targets: each decoder of outside bytes with the property it must keep. `Scripts/fuzz` builds
+        // bloom-fuzz with libFuzzer in its own scratch path (.build-fuzz); the ordinary build compiles it without,
+        // and BloomFuzzTests runs the kept crash inputs through the same checks.
+        .target(
+            name: "BloomFuzz",
+            dependencies: ["BloomCore", "BloomChain", "BloomWire", "BloomBus", "BloomServiceKit", "BloomSupervisor"]
+        ),
+        .target(name: "CBloomFuzz"),
+        .executableTarget(name: "bloom-fuzz", dependencies: ["BloomFuzz", "CBloomFuzz"]),
+        .testTarget(
+            name: "BloomFuzzTests",
+            dependencies: ["BloomTestSupport", "BloomFuzz"],
+            exclude: ["FuzzRegressions"]
+        ),
     ]
 )

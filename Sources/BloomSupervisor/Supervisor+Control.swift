@@ -54,19 +54,15 @@ extension Supervisor {
             // Everything before the payload routes the answer back: the DEALER's identity, plus the empty
             // delimiter when the client is a REQ socket.
             let identity = Array(frames.dropLast())
-            let request: JSONValue
-            do {
-                request = try JSONValue.decode(payload)
-            } catch {
-                reply(identity, id: .null, .failure(QueryFailure("request is not JSON: \(error.localizedDescription)")))
+            let request: ControlRequest
+            switch ControlRequest.parse(payload) {
+            case .success(let parsed):
+                request = parsed
+            case .failure(let failure):
+                reply(identity, id: failure.id, .failure(QueryFailure(failure.reason)))
                 continue
             }
-            let id = request["id"] ?? .null
-            guard let cmd = request["cmd"]?.stringValue else {
-                reply(identity, id: id, .failure(QueryFailure("request has no cmd")))
-                continue
-            }
-            let args = request["args"] ?? .object([:])
+            let (id, cmd, args) = (request.id, request.cmd, request.args)
             logger.debug("control request", metadata: [BloomLogKeys.request: "\(cmd)"])
             if let service = ControlCommand.forwarded[cmd] {
                 forward(identity: identity, id: id, cmd: cmd, service: service, args: args)

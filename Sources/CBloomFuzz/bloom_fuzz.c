@@ -1,0 +1,2 @@
+// Declarations only (see include/bloom_fuzz.h); SwiftPM needs one source file per C target.
+#include "bloom_fuzz.h"
