@@ -2,6 +2,7 @@ import BloomBus
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// What a service's setup gets from the runner.
 public struct ServiceContext: Sendable {
@@ -14,6 +15,8 @@ public struct ServiceContext: Sendable {
     /// Heartbeats and query answering: call `link.onQuery` to answer the CLI's questions, `link.setTip` for the
     /// tip (bloom-sync).
     public var link: ServiceBusLink
+    /// What the service applies on `SIGHUP` beyond the log level (bloom-net: connect list, limits, ban time).
+    public var reloads: ConfigurationReloads
 }
 
 /// A failure that restarting cannot fix (bad configuration, a corrupt store): the process exits with
@@ -64,7 +67,11 @@ public enum ServiceRunner {
         let environment = ProcessInfo.processInfo.environment
         let configuration: NodeConfiguration
         do {
-            configuration = try NodeConfiguration.load(arguments: arguments, environment: environment)
+            configuration = try NodeConfiguration.load(
+                arguments: arguments,
+                environment: environment,
+                service: service
+            )
         } catch {
             FileHandle.standardError.write(Data("\(service): \(error)\n".utf8))
             exit(error.isUsageError ? ExitCode.usage : ExitCode.permanentFailure)
@@ -72,6 +79,21 @@ public enum ServiceRunner {
         LogBootstrap.bootstrap(service: service, replica: configuration.replica, level: configuration.logLevel)
         let logger = Logger(label: service)
         LogBootstrap.logProvenance(configuration, to: logger)
+        // SIGHUP re-reads the configuration (the supervisor forwards it); trapped before anything else starts, so
+        // that an early one cannot end the process with the default action.
+        let reloads = ConfigurationReloads()
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let reloading = Task {
+            var reloader = ConfigurationReloader(
+                current: configuration,
+                arguments: arguments,
+                environment: environment,
+                service: service
+            )
+            for await _ in hangups {
+                if let updated = reloader.reloadAndLog(to: logger) { reloads.apply(updated) }
+            }
+        }
         guard ParentWatch.arm(environment: environment) else {
             logger.notice("supervisor already gone; exiting")
             exit(ExitCode.success)
@@ -94,7 +116,13 @@ public enum ServiceRunner {
         let code: Int32
         do {
             let services = try await makeServices(
-                ServiceContext(service: service, configuration: configuration, logger: logger, link: link)
+                ServiceContext(
+                    service: service,
+                    configuration: configuration,
+                    logger: logger,
+                    link: link,
+                    reloads: reloads
+                )
             )
             link.setState(.ready)
             let group = ServiceGroup(
@@ -114,6 +142,7 @@ public enum ServiceRunner {
             logger.error("failed", metadata: [BloomLogKeys.error: "\(error)"])
             code = ExitCode.failure
         }
+        reloading.cancel()
         link.stop()
         exit(code)
     }
