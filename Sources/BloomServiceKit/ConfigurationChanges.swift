@@ -43,23 +43,29 @@ public struct ConfigurationChanges: Equatable, Sendable {
     /// True when nothing changed.
     public var isEmpty: Bool { changes.isEmpty }
 
-    /// One line per change: "log-level changed: info → debug" or "bind changed: needs a restart".
-    public var lines: [String] {
-        changes.map { change in
+    /// One line per change: "log-level changed: info → debug" or "bind changed: needs a restart (…)".
+    /// - Parameter appliedHere: the live settings this process uses (a service); `nil` for the node's view (the
+    ///   supervisor). A live setting this process does not use is left out: bloom-sync has no connect list.
+    public func lines(appliedHere: Set<String>? = nil) -> [String] {
+        changes.compactMap { change in
             let values = "\(change.old) → \(change.new)"
-            return change.appliesLive
-                ? "\(change.setting) changed: \(values)"
-                : "\(change.setting) changed: needs a restart (\(values))"
+            if !change.appliesLive { return "\(change.setting) changed: needs a restart (\(values))" }
+            if let appliedHere, !appliedHere.contains(change.setting) { return nil }
+            return "\(change.setting) changed: \(values)"
         }
     }
 
-    /// Logs `lines` at notice, or that nothing changed.
-    public func log(to logger: Logger, file: String?) {
+    /// The node's view of the changes, as `lines()`.
+    public var lines: [String] { lines() }
+
+    /// Logs `lines(appliedHere:)` at notice, or that nothing changed.
+    public func log(to logger: Logger, file: String?, appliedHere: Set<String>? = nil) {
         let source: Logger.Metadata = ["bloom.config": "\(file ?? "none")"]
-        if changes.isEmpty {
-            logger.notice("configuration reloaded: nothing changed", metadata: source)
+        let shown = lines(appliedHere: appliedHere)
+        if shown.isEmpty {
+            logger.notice("configuration reloaded: nothing changed here", metadata: source)
             return
         }
-        for line in lines { logger.notice("configuration reloaded: \(line)", metadata: source) }
+        for line in shown { logger.notice("configuration reloaded: \(line)", metadata: source) }
     }
 }

@@ -54,11 +54,12 @@ public struct ConfigurationReloader: Sendable {
 
     /// Reloads, applies the log level, logs what changed and returns the new configuration; logs the error and
     /// returns `nil` when the file is bad.
-    public mutating func reloadAndLog(to logger: Logger) -> NodeConfiguration? {
+    /// - Parameter appliedHere: the live settings this process applies (see `ConfigurationChanges.lines`).
+    public mutating func reloadAndLog(to logger: Logger, appliedHere: Set<String>? = nil) -> NodeConfiguration? {
         do {
             let changes = try reload()
             LogBootstrap.setLevel(current.logLevel)
-            changes.log(to: logger, file: current.configFile)
+            changes.log(to: logger, file: current.configFile, appliedHere: appliedHere)
             return current
         } catch {
             logger.error(
@@ -72,19 +73,29 @@ public struct ConfigurationReloader: Sendable {
 
 /// What a service applies when its configuration is reloaded: `ServiceContext.reloads.onReload { … }`.
 public final class ConfigurationReloads: Sendable {
-    private let handlers = Mutex<[@Sendable (NodeConfiguration) -> Void]>([])
+    private let state = Mutex<(handlers: [@Sendable (NodeConfiguration) -> Void], settings: Set<String>)>(
+        ([], ["log-level"])
+    )
 
-    /// Creates an empty registry.
+    /// Creates an empty registry; the log level is applied by the runner for every service.
     public init() {}
 
     /// Registers `handler`, called with the new configuration after each successful reload (on a task of the
     /// runner: hop to the service's own executor to touch its state).
-    public func onReload(_ handler: @escaping @Sendable (NodeConfiguration) -> Void) {
-        handlers.withLock { $0.append(handler) }
+    /// - Parameter settings: the live settings (`ConfigurationChanges.live`) the handler applies, so that the
+    ///   reload log of this process names them and leaves out the ones it does not use.
+    public func onReload(applying settings: Set<String>, _ handler: @escaping @Sendable (NodeConfiguration) -> Void) {
+        state.withLock {
+            $0.handlers.append(handler)
+            $0.settings.formUnion(settings)
+        }
     }
+
+    /// The live settings this process applies: the log level and what the handlers declared.
+    public var appliedSettings: Set<String> { state.withLock { $0.settings } }
 
     /// Calls every handler with `configuration`.
     public func apply(_ configuration: NodeConfiguration) {
-        for handler in handlers.withLock({ $0 }) { handler(configuration) }
+        for handler in state.withLock({ $0.handlers }) { handler(configuration) }
     }
 }

@@ -91,7 +91,9 @@ public enum ServiceRunner {
                 service: service
             )
             for await _ in hangups {
-                if let updated = reloader.reloadAndLog(to: logger) { reloads.apply(updated) }
+                if let updated = reloader.reloadAndLog(to: logger, appliedHere: reloads.appliedSettings) {
+                    reloads.apply(updated)
+                }
             }
         }
         guard ParentWatch.arm(environment: environment) else {

@@ -55,6 +55,23 @@ import Testing
         #expect(try reloader.reload().lines == ["bind changed: needs a restart (0.0.0.0 → 127.0.0.1)"])
     }
 
+    @Test func changes_inAService_nameWhatItAppliesAndWhatNeedsARestart_notWhatItDoesNotUse() throws {
+        let directory = try directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/bloom.toml"
+        try "".write(toFile: file, atomically: true, encoding: .utf8)
+        var reloader = try reloader(directory)
+        try "log-level = \"debug\"\nconnect = [\"h:1\"]\nport = 7000\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let changes = try reloader.reload()
+        #expect(
+            changes.lines(appliedHere: ["log-level"]) == [
+                "port changed: needs a restart (7618 → 7000)", "log-level changed: info → debug",
+            ]
+        )
+        #expect(changes.lines(appliedHere: ["log-level", "connect"]).contains("connect changed: [] → [h:1]"))
+        #expect(changes.lines.count == 3)
+    }
+
     @Test func reload_whenFileIsBad_throwsAndKeepsTheRunningConfiguration() throws {
         let directory = try directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
