@@ -2,7 +2,10 @@ import Foundation
 
 /// The node's configuration, shared by every binary (DESIGN.md, "Operator interface").
 ///
-/// Precedence: flags > environment (`BLOOM_<FLAG>`) > configuration file > defaults. Keys, types and defaults:
+/// Precedence: flags > environment (`BLOOM_<FLAG>`) > configuration file (the reading service's own table, then
+/// the top level) > defaults. A new setting: one `OptionSpec` in `CommonOptions.all`, one stored property and one
+/// line in `init(reader:…)`, and an entry in `childArguments` if the services need a flag or variable value passed
+/// on. Keys, types and defaults:
 ///
 /// | key | type | default |
 /// | --- | --- | --- |
