@@ -30,6 +30,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // Layered configuration (flags, environment, file) with secrets; no traits: the node reads no JSON or YAML.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
+        // TOML 1.0 (toml++ underneath) for bloom.toml and the service definitions.
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // libzmq's C API (Debian: libzmq3-dev). Only BloomBus imports it.
@@ -67,6 +71,9 @@ let package = Package(
                 "CBloomSys",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         // Service definitions, child processes, restarts, the bus forwarder and the control socket.

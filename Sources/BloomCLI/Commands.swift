@@ -10,8 +10,8 @@ public struct Bloom: ParsableCommand {
             "Exit codes: 0 success, 1 the command failed, 2 usage error, 3 no node running at that data directory.",
         version: BloomVersion.line(program: "bloom"),
         subcommands: [
-            Status.self, Restart.self, Scale.self, Stop.self, Peers.self, Chain.self, Coherence.self, Mempool.self,
-            Tx.self, Block.self, Integrity.self, Keygen.self,
+            Status.self, Restart.self, Scale.self, Stop.self, Reload.self, Peers.self, Chain.self, Coherence.self,
+            Mempool.self, Tx.self, Block.self, Integrity.self, Keygen.self,
         ]
     )
 
@@ -92,6 +92,18 @@ struct Stop: ParsableCommand {
 
     func run() throws {
         try node.run("stop", human: HumanOutput.stopping)
+    }
+}
+
+/// `bloom reload`: the same as SIGHUP to the supervisor (or `systemctl reload`).
+struct Reload: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Re-read bloom.toml: apply the log level, connect list, limits and ban time; list what needs a restart."
+    )
+    @OptionGroup var node: NodeOptions
+
+    func run() throws {
+        try node.run("reload", human: HumanOutput.reloaded)
     }
 }
 

@@ -90,6 +90,20 @@ enum HumanOutput {
         "\(result["name"]?.stringValue ?? fullServiceName(service)): \(text(result["replicas"])) replica(s)"
     }
 
+    /// `bloom reload`: one line per changed setting, saying whether it applies now or at the next start.
+    static func reloaded(_ result: JSONValue) -> String {
+        guard case .array(let changes)? = result["changes"], !changes.isEmpty else {
+            return "configuration reloaded: nothing changed"
+        }
+        let rows = changes.map { change in
+            [
+                text(change["setting"]), text(change["old"]), text(change["new"]),
+                change["live"] == .bool(true) ? "applied" : "needs a restart",
+            ]
+        }
+        return table(["SETTING", "WAS", "NOW", "EFFECT"], rows)
+    }
+
     /// `bloom stop`.
     static func stopping(_ result: JSONValue) -> String {
         "stopping the node"

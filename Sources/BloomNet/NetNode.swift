@@ -11,8 +11,8 @@ import NIOPosix
 /// All state is confined to one event loop (the node is `@unchecked Sendable` for that reason); public methods
 /// hop onto it. The bus bridge calls the command methods and implements the sink.
 public final class NetNode: @unchecked Sendable {
-    /// The settings in force.
-    public let configuration: NetConfiguration
+    /// The settings in force; `apply(reloaded:)` changes the live ones on the loop.
+    public internal(set) var configuration: NetConfiguration
     let loop: EventLoop
     let sink: NetEventSink
     let clock: NetClock

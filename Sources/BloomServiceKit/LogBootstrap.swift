@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Logging for every binary: one line per record on stderr, prefixed with the service name and replica.
 public enum LogBootstrap {
@@ -9,13 +10,22 @@ public enum LogBootstrap {
     ///   - replica: the replica index, printed as `bloom-net/0`.
     ///   - level: one of `CommonOptions.logLevels`; unknown names mean `info`.
     public static func bootstrap(service: String, replica: Int, level: String) {
-        let logLevel = Logger.Level(rawValue: level) ?? .info
+        setLevel(level)
         LoggingSystem.bootstrap { label in
-            var handler = PrefixedStderrLogHandler(prefix: "\(service)/\(replica)", label: label)
-            handler.logLevel = logLevel
-            return handler
+            PrefixedStderrLogHandler(prefix: "\(service)/\(replica)", label: label)
         }
     }
+
+    /// The level of every handler that has none of its own; `SIGHUP` changes it while the process runs.
+    /// - Parameter level: one of `CommonOptions.logLevels`; unknown names mean `info`.
+    public static func setLevel(_ level: String) {
+        processLevel.withLock { $0 = Logger.Level(rawValue: level) ?? .info }
+    }
+
+    /// The current process-wide level.
+    public static var level: Logger.Level { processLevel.withLock { $0 } }
+
+    private static let processLevel = Mutex<Logger.Level>(.info)
 
     /// Logs where each configuration value came from, one line each, at info.
     public static func logProvenance(_ configuration: NodeConfiguration, to logger: Logger) {
@@ -64,8 +74,12 @@ public struct PrefixedStderrLogHandler: LogHandler {
     public let prefix: String
     /// The logger's label.
     public let label: String
-    /// Minimum level written.
-    public var logLevel: Logger.Level = .info
+    /// Minimum level written: the one set on this handler, else the process-wide `LogBootstrap.level`.
+    public var logLevel: Logger.Level {
+        get { ownLevel ?? LogBootstrap.level }
+        set { ownLevel = newValue }
+    }
+    private var ownLevel: Logger.Level?
     /// Metadata added to every record.
     public var metadata: Logger.Metadata = [:]
 

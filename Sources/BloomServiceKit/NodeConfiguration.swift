@@ -3,7 +3,10 @@ import BloomBus
 
 /// The node's configuration, shared by every binary (DESIGN.md, "Operator interface").
 ///
-/// Precedence: flags > environment (`BLOOM_<FLAG>`) > configuration file > defaults. Keys, types and defaults:
+/// Precedence: flags > environment (`BLOOM_<FLAG>`) > configuration file (the reading service's own table, then
+/// the top level) > defaults. A new setting: one `OptionSpec` in `CommonOptions.all`, one stored property and one
+/// line in `init(reader:…)`, and an entry in `childArguments` if the services need a flag or variable value passed
+/// on. Keys, types and defaults:
 ///
 /// | key | type | default |
 /// | --- | --- | --- |
@@ -86,6 +89,8 @@ public struct NodeConfiguration: Equatable, Sendable {
     public var services: [String]
     /// Where each value came from, in option order, for the start-up log.
     public var provenance: [Provenance]
+    /// True when `config` was given by a flag or the environment rather than found in the data directory.
+    public var explicitConfigFile = false
 
     /// One resolved value and its origin.
     public struct Provenance: Equatable, Sendable {
@@ -95,6 +100,8 @@ public struct NodeConfiguration: Equatable, Sendable {
         public var value: String
         /// Where it came from.
         public var origin: SettingOrigin
+        /// What a reload compares: the value, or for a secret a hash of it (this process's seed), never logged.
+        var comparable: String = ""
     }
 
     /// `<data-dir>/run`, where sockets and the supervisor lock live.
@@ -113,21 +120,24 @@ extension NodeConfiguration {
     ///   - arguments: command-line flags (without the program name).
     ///   - environment: the process environment.
     ///   - currentDirectory: relative paths are made absolute against it.
+    ///   - service: the service reading it (`bloom-net`); its table in the file, if any, wins over the top level.
     /// - Throws: `ConfigurationError` naming the source and the field of the first bad value.
     public static func load(
         arguments: [String],
         environment: [String: String],
-        currentDirectory: String = FileManager.default.currentDirectoryPath
+        currentDirectory: String = FileManager.default.currentDirectoryPath,
+        service: String? = nil
     ) throws(ConfigurationError) -> NodeConfiguration {
-        let flags = FlagSource(values: try CommandLineFlags.parse(arguments))
-        let env = EnvironmentSource(environment: environment)
-        var early = ConfigurationReader(sources: [flags, env])
+        let flags = ConfigurationLayer.flags(try CommandLineFlags.parse(arguments))
+        let env = ConfigurationLayer.environment(environment)
+        var early = try SettingsReader(layers: [flags, env])
         let home = environment["HOME"] ?? NSHomeDirectory()
         let dataDirectory = absolute(try early.string("data-dir", default: home + "/.bloomcoin"), currentDirectory)
 
-        var sources: [any ConfigurationSource] = [flags, env]
+        var layers = [flags, env]
         var configFile: String?
-        if let explicit = try early.string("config") {
+        let explicitConfig = try early.string("config")
+        if let explicit = explicitConfig {
             let path = absolute(explicit, currentDirectory)
             guard FileManager.default.fileExists(atPath: path) else {
                 throw ConfigurationError(
@@ -141,37 +151,55 @@ extension NodeConfiguration {
             configFile = dataDirectory + "/bloom.toml"
         }
         if let configFile {
-            let text: String
-            do {
-                text = try String(contentsOfFile: configFile, encoding: .utf8)
-            } catch {
-                throw ConfigurationError(
-                    origin: .file(path: configFile, line: 0),
-                    field: "config",
-                    reason: "cannot read: \(error)"
-                )
-            }
-            let document: TOMLDocument
-            do {
-                document = try TOMLDocument(parsing: text, file: configFile)
-            } catch {
-                throw ConfigurationError(
-                    origin: .file(path: error.file, line: error.line),
-                    field: "syntax",
-                    reason: error.message
-                )
-            }
-            let file = FileSource(document: document)
-            try file.validateKeys(against: CommonOptions.all)
-            sources.append(file)
+            let file = try readFile(configFile)
+            if let service { layers.append(.file(file, section: service)) }
+            layers.append(.file(file, section: nil))
         }
-        var reader = ConfigurationReader(sources: sources)
-        return try NodeConfiguration(
+        var reader = try SettingsReader(layers: layers)
+        var configuration = try NodeConfiguration(
             reader: &reader,
             currentDirectory: currentDirectory,
             home: home,
             configFile: configFile
         )
+        configuration.explicitConfigFile = explicitConfig != nil
+        return configuration
+    }
+
+    /// Parses `bloom.toml` and refuses keys that are no setting, so that a typo is an error rather than a
+    /// silently ignored line. A table is a service's own settings (`[bloom-net]`, or `bloom-net.log-level`).
+    static func readFile(_ path: String) throws(ConfigurationError) -> TOMLFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(origin: .file(path: path, line: 0), field: "config", reason: "cannot read: \(error)")
+        }
+        let file = try TOMLFile(parsing: text, path: path)
+        for entry in file.entries {
+            let name = entry.keyPath.last ?? ""
+            let known = CommonOptions.named(name) != nil
+            switch entry.keyPath.count {
+            case 1 where known: continue
+            case 2 where known && isServiceName(entry.keyPath[0]): continue
+            case 2 where isServiceName(entry.keyPath[0]) && !known:
+                throw ConfigurationError(origin: .file(path: path, line: entry.line), field: entry.dotted, reason: "unknown key")
+            case 1:
+                throw ConfigurationError(origin: .file(path: path, line: entry.line), field: entry.dotted, reason: "unknown key")
+            default:
+                throw ConfigurationError(
+                    origin: .file(path: path, line: entry.line),
+                    field: entry.dotted,
+                    reason: "unknown key (a table holds one service's settings: [bloom-net] log-level = \"debug\")"
+                )
+            }
+        }
+        return file
+    }
+
+    /// A service name as the definitions allow it: letters, digits, `-` and `_`.
+    private static func isServiceName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
     }
 
     private static func absolute(_ path: String, _ base: String) -> String {
@@ -182,7 +210,7 @@ extension NodeConfiguration {
 
     /// Reads every field through `reader`.
     init(
-        reader: inout ConfigurationReader,
+        reader: inout SettingsReader,
         currentDirectory: String,
         home: String,
         configFile: String?
@@ -222,12 +250,11 @@ extension NodeConfiguration {
             busPub = remote.publish
             busSub = remote.subscribe
         }
-        provenance = reader.provenance.map { Provenance(name: $0.name, value: $0.value, origin: $0.origin) }
+        provenance = reader.provenance
         try validate(reader.provenance)
     }
 
-    private func validate(_ origins: [(name: String, value: String, origin: SettingOrigin)]) throws(ConfigurationError)
-    {
+    private func validate(_ origins: [Provenance]) throws(ConfigurationError) {
         func origin(_ name: String) -> SettingOrigin {
             origins.last { $0.name == name }?.origin ?? .defaultValue
         }
@@ -271,21 +298,36 @@ extension NodeConfiguration {
         }
     }
 
-    /// The flags that give a child process exactly this configuration (flags win over its environment and
-    /// file), for replica `replica`. `config` and `services-dir` are the supervisor's business and not passed.
+    /// The flags for a child process (replica `replica`): the data directory, and every value this process took
+    /// from a flag or the environment, so that they win over the file in the child as they did here. Values from
+    /// the file are not passed: the child reads the same file itself (with its own table), and reads it again on
+    /// `SIGHUP`, which flags would shadow. `services-dir` is the supervisor's business and not passed.
     public func childArguments(replica: Int) -> [String] {
-        var arguments = [
-            "--data-dir", dataDirectory, "--port", String(port), "--log-level", logLevel, "--bind", bind,
-            "--replica", String(replica), "--mine-profile", mineProfile,
-            "--min-block-interval", String(minBlockInterval), "--gossip-strategy", gossipStrategy,
-            "--max-outbound", String(maxOutbound), "--max-inbound", String(maxInbound), "--ban-time", String(banTime),
-            "--incorporate-weight", String(incorporateWeight), "--handshake-timeout", String(handshakeTimeout),
-            "--bus-pub", busPub, "--bus-sub", busSub, "--control", control, "--mine=\(mine)",
+        let settings: [(String, [String])] = [
+            ("port", ["--port", String(port)]), ("log-level", ["--log-level", logLevel]), ("bind", ["--bind", bind]),
+            ("mine-profile", ["--mine-profile", mineProfile]),
+            ("min-block-interval", ["--min-block-interval", String(minBlockInterval)]),
+            ("gossip-strategy", ["--gossip-strategy", gossipStrategy]),
+            ("max-outbound", ["--max-outbound", String(maxOutbound)]),
+            ("max-inbound", ["--max-inbound", String(maxInbound)]), ("ban-time", ["--ban-time", String(banTime)]),
+            ("incorporate-weight", ["--incorporate-weight", String(incorporateWeight)]),
+            ("handshake-timeout", ["--handshake-timeout", String(handshakeTimeout)]),
+            ("bus-pub", ["--bus-pub", busPub]), ("bus-sub", ["--bus-sub", busSub]), ("control", ["--control", control]),
+            ("mine", ["--mine=\(mine)"]), ("connect", connect.flatMap { ["--connect", $0] }),
+            ("reward-address", rewardAddress.map { ["--reward-address", $0] } ?? []),
+            // A child of a supervisor that joins another host's bus joins it too, as a CURVE client with the key.
+            ("bus-connect", busConnect.map { ["--bus-connect", $0] } ?? []),
+            ("bus-server-key", busServerKey.map { ["--bus-server-key", $0] } ?? []),
+            ("bus-insecure", ["--bus-insecure=\(busInsecure)"]),
         ]
-        for peer in connect { arguments += ["--connect", peer] }
-        if let busServerKey { arguments += ["--bus-server-key", busServerKey] }
-        if busInsecure { arguments += ["--bus-insecure"] }
-        if let rewardAddress { arguments += ["--reward-address", rewardAddress] }
+        var arguments = ["--data-dir", dataDirectory, "--replica", String(replica)]
+        if explicitConfigFile, let configFile { arguments += ["--config", configFile] }
+        for (name, flags) in settings {
+            switch provenance.last(where: { $0.name == name })?.origin {
+            case .flag, .environment: arguments += flags
+            default: continue
+            }
+        }
         return arguments
     }
 }

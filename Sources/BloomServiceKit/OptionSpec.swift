@@ -22,12 +22,15 @@ public struct OptionSpec: Equatable, Sendable {
     public var kind: OptionKind
     /// One line of help.
     public var help: String
+    /// A secret (a key, a password): its value is never logged, only that it is set and where it came from.
+    public var isSecret: Bool
 
     /// Creates an option.
-    public init(name: String, kind: OptionKind, help: String) {
+    public init(name: String, kind: OptionKind, help: String, isSecret: Bool = false) {
         self.name = name
         self.kind = kind
         self.help = help
+        self.isSecret = isSecret
     }
 
     /// `BLOOM_` and the name in upper case with `-` as `_`.

@@ -2,6 +2,7 @@ import BloomBus
 import Foundation
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// What a service's setup gets from the runner.
 public struct ServiceContext: Sendable {
@@ -16,6 +17,8 @@ public struct ServiceContext: Sendable {
     public var link: ServiceBusLink
     /// The settings for the service's own `BusClient`: the defaults, with CURVE when the bus is on another host.
     public var busClientConfiguration: BusClientConfiguration
+    /// What the service applies on `SIGHUP` beyond the log level (bloom-net: connect list, limits, ban time).
+    public var reloads: ConfigurationReloads
 }
 
 /// A failure that restarting cannot fix (bad configuration, a corrupt store): the process exits with
@@ -66,7 +69,11 @@ public enum ServiceRunner {
         let environment = ProcessInfo.processInfo.environment
         let configuration: NodeConfiguration
         do {
-            configuration = try NodeConfiguration.load(arguments: arguments, environment: environment)
+            configuration = try NodeConfiguration.load(
+                arguments: arguments,
+                environment: environment,
+                service: service
+            )
         } catch {
             FileHandle.standardError.write(Data("\(service): \(error)\n".utf8))
             exit(error.isUsageError ? ExitCode.usage : ExitCode.permanentFailure)
@@ -74,6 +81,23 @@ public enum ServiceRunner {
         LogBootstrap.bootstrap(service: service, replica: configuration.replica, level: configuration.logLevel)
         let logger = Logger(label: service)
         LogBootstrap.logProvenance(configuration, to: logger)
+        // SIGHUP re-reads the configuration (the supervisor forwards it); trapped before anything else starts, so
+        // that an early one cannot end the process with the default action.
+        let reloads = ConfigurationReloads()
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let reloading = Task {
+            var reloader = ConfigurationReloader(
+                current: configuration,
+                arguments: arguments,
+                environment: environment,
+                service: service
+            )
+            for await _ in hangups {
+                if let updated = reloader.reloadAndLog(to: logger, appliedHere: reloads.appliedSettings) {
+                    reloads.apply(updated)
+                }
+            }
+        }
         guard ParentWatch.arm(environment: environment) else {
             logger.notice("supervisor already gone; exiting")
             exit(ExitCode.success)
@@ -113,7 +137,8 @@ public enum ServiceRunner {
                     configuration: configuration,
                     logger: logger,
                     link: link,
-                    busClientConfiguration: BusClientConfiguration(security: busSecurity)
+                    busClientConfiguration: BusClientConfiguration(security: busSecurity),
+                    reloads: reloads
                 )
             )
             link.setState(.ready)
@@ -134,6 +159,7 @@ public enum ServiceRunner {
             logger.error("failed", metadata: [BloomLogKeys.error: "\(error)"])
             code = ExitCode.failure
         }
+        reloading.cancel()
         link.stop()
         exit(code)
     }

@@ -4,11 +4,12 @@ extension ServiceDefinition {
     /// Parses one definition file. Unknown tables and keys, wrong types and out-of-range values are errors
     /// naming the file, the line and the field, so a typo never silently falls back to a default.
     public init(parsing text: String, file: String) throws(ServiceDefinitionError) {
-        let document: TOMLDocument
+        let document: TOMLFile
         do {
-            document = try TOMLDocument(parsing: text, file: file)
+            document = try TOMLFile(parsing: text, path: file)
         } catch {
-            throw ServiceDefinitionError(file: file, line: error.line, field: "syntax", reason: error.message)
+            let line = if case .file(_, let line) = error.origin { line } else { 0 }
+            throw ServiceDefinitionError(file: file, line: line, field: "syntax", reason: error.reason)
         }
         let reader = DefinitionReader(document: document)
         try reader.checkShape()
@@ -52,9 +53,11 @@ extension ServiceDefinition {
     }
 }
 
-/// Typed access to the tables of a definition, with errors that name file, line and field.
+/// Typed access to the tables of a definition, with errors that name file, line and field. A table may be
+/// written as `[restart]`, as an inline table (`restart = { policy = "always" }`) or with dotted keys
+/// (`restart.policy = "always"`): TOML 1.0 makes them the same, and so does `TOMLFile`.
 private struct DefinitionReader {
-    let document: TOMLDocument
+    let document: TOMLFile
 
     static let known: [String: Set<String>] = [
         "service": ["name", "command", "arguments", "environment", "replicas", "scalable", "stop_order"],
@@ -63,28 +66,29 @@ private struct DefinitionReader {
     ]
 
     func checkShape() throws(ServiceDefinitionError) {
-        if let stray = document.root.entries.first {
-            throw ServiceDefinitionError(
-                file: document.file,
-                line: stray.line,
-                field: stray.key,
-                reason: "keys belong in a table: [service], [restart] or [timeouts]"
-            )
-        }
-        for table in document.tables {
-            guard let keys = Self.known[table.name] else {
+        for entry in document.entries {
+            guard entry.keyPath.count > 1 || entry.value == .table else {
                 throw ServiceDefinitionError(
-                    file: document.file,
-                    line: table.line,
-                    field: "[\(table.name)]",
+                    file: document.path,
+                    line: entry.line,
+                    field: entry.dotted,
+                    reason: "keys belong in a table: [service], [restart] or [timeouts]"
+                )
+            }
+            guard let keys = Self.known[entry.keyPath[0]] else {
+                throw ServiceDefinitionError(
+                    file: document.path,
+                    line: entry.line,
+                    field: "[\(entry.keyPath[0])]",
                     reason: "unknown table (expected [service], [restart] or [timeouts])"
                 )
             }
-            for entry in table.entries where !keys.contains(entry.key) {
+            if entry.keyPath.count == 1 { continue }  // an empty [restart] or [timeouts]: the defaults
+            guard entry.keyPath.count == 2, keys.contains(entry.keyPath[1]) else {
                 throw ServiceDefinitionError(
-                    file: document.file,
+                    file: document.path,
                     line: entry.line,
-                    field: "[\(table.name)] \(entry.key)",
+                    field: "[\(entry.keyPath[0])] \(entry.keyPath.dropFirst().joined(separator: "."))",
                     reason: "unknown key"
                 )
             }
@@ -92,12 +96,12 @@ private struct DefinitionReader {
     }
 
     func error(_ table: String, _ key: String, _ reason: String) -> ServiceDefinitionError {
-        let line = document.table(table)?[key]?.line ?? document.table(table)?.line ?? 0
-        return ServiceDefinitionError(file: document.file, line: line, field: "[\(table)] \(key)", reason: reason)
+        let line = entry(table, key)?.line ?? document.line(of: [table])
+        return ServiceDefinitionError(file: document.path, line: line, field: "[\(table)] \(key)", reason: reason)
     }
 
-    private func entry(_ table: String, _ key: String) -> TOMLEntry? {
-        document.table(table)?[key]
+    private func entry(_ table: String, _ key: String) -> TOMLFile.Entry? {
+        document[[table, key]]
     }
 
     func string(_ table: String, _ key: String, required: Bool) throws(ServiceDefinitionError) -> String? {
@@ -114,7 +118,7 @@ private struct DefinitionReader {
 
     func strings(_ table: String, _ key: String) throws(ServiceDefinitionError) -> [String] {
         guard let entry = entry(table, key) else { return [] }
-        guard case .stringArray(let texts) = entry.value else {
+        guard case .array = entry.value, let texts = entry.value.strings else {
             throw error(table, key, "expected an array of strings, got \(entry.value.typeName)")
         }
         return texts

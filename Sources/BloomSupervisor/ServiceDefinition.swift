@@ -1,6 +1,6 @@
 import BloomServiceKit
 
-/// How the supervisor runs one service, read from a file in `Services/` (TOML subset of `TOMLDocument`).
+/// How the supervisor runs one service, read from a TOML file in `Services/` (`TOMLFile`).
 ///
 /// ```toml
 /// [service]

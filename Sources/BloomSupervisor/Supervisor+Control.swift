@@ -72,6 +72,7 @@ extension Supervisor {
             case "status": reply(identity, id: id, .success(status()))
             case "restart": reply(identity, id: id, restart(args))
             case "scale": reply(identity, id: id, scale(args))
+            case "reload": reply(identity, id: id, reload())
             case "stop":
                 reply(identity, id: id, .success(.object(["stopping": .bool(true)])))
                 logger.notice("stop requested over the control socket")

@@ -7,10 +7,12 @@ import Logging
 /// The supervisor: owns the run directory lock, the bus forwarder, the control socket and every child process.
 ///
 /// All mutable state belongs to the one thread that calls `run()`: it waits in `zmq_poll` on the signalfd
-/// (SIGCHLD, SIGTERM, SIGINT), the control socket, the bus and the children's output pipes, with a timeout set by
+/// (SIGCHLD, SIGTERM, SIGINT, SIGHUP), the control socket, the bus and the children's output pipes, with a timeout set by
 /// the nearest deadline (a back-off ending, a stop timeout, a query timeout, a heartbeat check).
 public final class Supervisor {
-    let configuration: NodeConfiguration
+    var configuration: NodeConfiguration
+    /// Re-reads the configuration on SIGHUP or `bloom reload`; `nil`: reloading is refused.
+    var reloader: ConfigurationReloader?
     let catalog: ServiceCatalog
     let logger: Logger
     /// Directory holding the service binaries (beside bloom-supervisor).
@@ -52,11 +54,11 @@ public final class Supervisor {
     /// How often heartbeat silence and readiness timeouts are checked, in seconds.
     static let checkInterval = 0.1
 
-    /// Blocks SIGCHLD, SIGTERM and SIGINT and returns a signalfd that reads them. Call it first in the main,
+    /// Blocks SIGCHLD, SIGTERM, SIGINT and SIGHUP and returns a signalfd that reads them. Call it first in the main,
     /// before any thread exists (libzmq's, Foundation's): threads inherit the mask, so the signals can only be
     /// read from the descriptor and never kill the process by their default action.
     public static func blockSignals() -> Int32 {
-        let signals: [Int32] = [SIGCHLD, SIGTERM, SIGINT]
+        let signals: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP]
         return signals.withUnsafeBufferPointer { bloom_signalfd($0.baseAddress, Int32($0.count)) }
     }
 
@@ -64,14 +66,17 @@ public final class Supervisor {
     /// - Parameters:
     ///   - signalFD: from `blockSignals()`.
     ///   - binaryDirectory: where the service binaries are (default: beside this executable).
+    ///   - reloader: re-reads `configuration` on SIGHUP (`nil`: a reload is refused with a log line).
     public init(
         configuration: NodeConfiguration,
         catalog: ServiceCatalog,
         logger: Logger,
         signalFD: Int32,
-        binaryDirectory: String? = nil
+        binaryDirectory: String? = nil,
+        reloader: ConfigurationReloader? = nil
     ) {
         self.signalFD = signalFD
+        self.reloader = reloader
         self.configuration = configuration
         self.catalog = catalog
         self.logger = logger
@@ -310,6 +315,10 @@ public final class Supervisor {
             if signal == SIGTERM || signal == SIGINT {
                 logger.notice("signal received: stopping every service", metadata: ["bloom.signal": "\(signal)"])
                 beginShutdown()
+            }
+            if signal == SIGHUP {
+                logger.notice("SIGHUP received: reloading the configuration")
+                _ = reload()
             }
             // SIGCHLD: reaping happens after every wake-up.
         }

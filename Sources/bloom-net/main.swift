@@ -45,6 +45,22 @@ await ServiceRunner.main(service: "bloom-net") { context in
     // Listen before the runner reports ready: a peer (or a test) that dials us as soon as the supervisor says
     // `ready` must find the port bound. A bind failure ends the process, and the supervisor retries with back-off.
     let port = try await node.start().get()
+    // SIGHUP: the connect list, limits and ban time change in the running node (a bad address keeps the old list).
+    context.reloads.onReload(applying: ["connect", "max-outbound", "max-inbound", "ban-time"]) { reloaded in
+        let endpoints = reloaded.connect.compactMap(PeerEndpoint.init(parsing:))
+        guard endpoints.count == reloaded.connect.count else {
+            context.logger.error("reloaded connect list has an address that is not HOST:PORT; keeping the old one")
+            return
+        }
+        node.apply(
+            reloaded: NetReloadableSettings(
+                connect: endpoints,
+                maxOutbound: reloaded.maxOutbound,
+                maxInbound: reloaded.maxInbound,
+                banTime: reloaded.banTime
+            )
+        )
+    }
     context.link.onQuery { query in
         guard query.cmd == "peers" else { return .failure(QueryFailure("\(query.cmd) is not answered by bloom-net")) }
         do {

@@ -17,10 +17,13 @@ CommandLineFlags.answerHelpOrVersion(
     summary: "Starts every BloomCoin service, restarts them when they fail, stops them in order on SIGTERM."
 )
 let configuration: NodeConfiguration
+let arguments = Array(CommandLine.arguments.dropFirst())
+let environment = ProcessInfo.processInfo.environment
 do {
     configuration = try NodeConfiguration.load(
-        arguments: Array(CommandLine.arguments.dropFirst()),
-        environment: ProcessInfo.processInfo.environment
+        arguments: arguments,
+        environment: environment,
+        service: "bloom-supervisor"
     )
 } catch {
     FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))
@@ -57,7 +60,13 @@ do {
         catalog: catalog,
         logger: logger,
         signalFD: signalFD,
-        binaryDirectory: binaryDirectory
+        binaryDirectory: binaryDirectory,
+        reloader: ConfigurationReloader(
+            current: configuration,
+            arguments: arguments,
+            environment: environment,
+            service: "bloom-supervisor"
+        )
     )
     exit(try supervisor.run())
 } catch {

@@ -130,6 +130,29 @@ struct TCPConnectionRulesTests {
         #expect(pa.first?.address == "\(b.host):\(b.port)")
     }
 
+    @Test("a reloaded configuration (SIGHUP): a peer added to the connect list is dialled, limits and ban time move")
+    func reloadedSettings_applyWithoutRestart() throws {
+        let a = try NodeHarness(host: "127.0.5.8")
+        let b = try NodeHarness(host: "127.0.5.9")
+        #expect(try a.node.peerSnapshots().wait().isEmpty)
+        a.node.apply(
+            reloaded: NetReloadableSettings(
+                connect: [PeerEndpoint(host: b.host, port: b.port)],
+                maxOutbound: 5,
+                maxInbound: 7,
+                banTime: 60
+            )
+        )
+        let dialled = try pollUntil(seconds: 30) {
+            try a.node.peerSnapshots().wait().contains { $0.direction == "out" && $0.address == "\(b.host):\(b.port)" }
+        }
+        #expect(dialled)
+        // Read after a round trip through the loop, which applied the settings before it dialled.
+        #expect(a.node.configuration.maxOutbound == 5 && a.node.configuration.maxInbound == 7)
+        #expect(a.node.configuration.banTime == 60)
+        #expect(a.node.configuration.connect == [PeerEndpoint(host: b.host, port: b.port)])
+    }
+
     @Test("a node told to dial itself drops the connection and stops dialling that address")
     func selfConnection_dropped() throws {
         let node = try NodeHarness(host: "127.0.5.7")

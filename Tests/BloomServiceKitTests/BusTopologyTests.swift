@@ -20,7 +20,7 @@ import Testing
         #expect(configuration.busSub == "tcp://10.0.0.5:7701")
         let child = configuration.childArguments(replica: 0)
         #expect(child.contains("--bus-server-key") && child.contains(key.z85))
-        #expect(!child.contains("--bus-connect") && !child.contains("--services"))
+        #expect(child.contains("--bus-connect") && !child.contains("--services") && !child.contains("--bus-bind"))
     }
 
     @Test func tcpBus_withoutAServerKey_isRefusedUnlessInsecure() throws {

@@ -202,6 +202,26 @@ import Testing
         #expect(HumanOutput.stopping(.object(["stopping": .bool(true)])) == "stopping the node")
     }
 
+    @Test func reload_listsEachChangeAndWhetherItNeedsARestart() {
+        let answer = JSONValue.object([
+            "changes": .array([
+                .object([
+                    "setting": .string("log-level"), "old": .string("info"), "new": .string("debug"),
+                    "live": .bool(true),
+                ]),
+                .object([
+                    "setting": .string("bind"), "old": .string("0.0.0.0"), "new": .string("127.0.0.1"),
+                    "live": .bool(false),
+                ]),
+            ])
+        ])
+        let lines = HumanOutput.reloaded(answer).split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[1].contains("log-level") && lines[1].contains("debug") && lines[1].hasSuffix("applied"))
+        #expect(lines[2].contains("bind") && lines[2].hasSuffix("needs a restart"))
+        #expect(HumanOutput.reloaded(.object(["changes": .array([])])) == "configuration reloaded: nothing changed")
+    }
+
     /// No human output shows JSON syntax, whatever the answer holds (an unknown nested field included).
     @Test func everyHumanOutput_showsNoJSON() {
         let extra: [String: JSONValue] = ["extra": .object(["nested": .object(["deep": .array([.number(1)])])])]
@@ -225,6 +245,9 @@ import Testing
             HumanOutput.restarted(adding(.object(["restarted": .array([])]))),
             HumanOutput.scaled(adding(.object(["name": .string("bloom-net"), "replicas": .number(2)])), service: "net"),
             HumanOutput.stopping(adding(.object([:]))),
+            HumanOutput.reloaded(
+                adding(.object(["changes": .array([adding(.object(["setting": .string("bind")]))])]))
+            ),
             HumanOutput.text(.object(["a": .object(["b": .number(1)])])),
         ]
         for output in outputs {

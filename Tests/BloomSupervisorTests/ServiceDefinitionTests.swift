@@ -37,7 +37,8 @@ import Testing
         ("name = \"x\"", 1, "name", "belong in a table"),
         ("[service]\nname = \"x\"\n[extra]", 3, "[extra]", "unknown table"),
         ("[service]\nname = \"x\"\nenvironment = [\"NOEQUALS\"]", 3, "[service] environment", "KEY=VALUE"),
-        ("[service]\nname = \"x\n", 2, "syntax", "not closed"),
+        // toml++'s own words (TOMLKit): a newline inside a basic string.
+        ("[service]\nname = \"x\n", 2, "syntax", "parsing string"),
         ("[service]\nname = \"a b\"", 2, "[service] name", "letters"),
     ])
     func parse_whenDefinitionIsBad_namesFileLineAndField(text: String, line: Int, field: String, fragment: String) {
@@ -49,6 +50,50 @@ import Testing
             #expect(error.line == line)
             #expect(error.field == field)
             #expect(error.reason.contains(fragment), "\(error.reason)")
+        }
+    }
+
+    @Test func parse_fullTOML_tablesInlineTablesAndDottedKeysMeanTheSame() throws {
+        let tables = try ServiceDefinition(
+            parsing: """
+                [service]
+                name = "x"
+                arguments = [
+                    "--a",  # first
+                    # between
+                    "--b",
+                ]
+                [restart]
+                policy = "never"
+                [timeouts]
+                stop_s = 2
+                """,
+            file: "a.toml"
+        )
+        let inline = try ServiceDefinition(
+            parsing: """
+                service = { name = "x", arguments = ["--a", "--b"] }
+                restart.policy = "never"
+                timeouts.stop_s = 2
+                """,
+            file: "b.toml"
+        )
+        #expect(tables.arguments == ["--a", "--b"])
+        #expect(tables.restart.mode == .never && tables.stopTimeout == 2)
+        #expect(inline.name == tables.name && inline.arguments == tables.arguments)
+        #expect(inline.restart == tables.restart && inline.stopTimeout == tables.stopTimeout)
+    }
+
+    @Test func parse_whenAnInlineTableHasAWrongType_namesItsLine() {
+        do {
+            _ = try ServiceDefinition(
+                parsing: "service.name = \"x\"\n\ntimeouts = { stop_s = \"soon\" }\n",
+                file: "Services/x.toml"
+            )
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.line == 3 && error.field == "[timeouts] stop_s")
+            #expect(error.reason.contains("expected a number, got a string"))
         }
     }
 

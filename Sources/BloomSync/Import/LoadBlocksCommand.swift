@@ -17,7 +17,7 @@ public enum LoadBlocksCommand {
         var index = 0
         while index < arguments.count {
             let flag = arguments[index]
-            let value = index + 1 < arguments.count ? arguments[index + 1] : nil
+            let value: String? = index + 1 < arguments.count ? arguments[index + 1] : nil
             switch flag {
             case "--load-blocks": file = value
             case "--data-dir": if let value { dataDirectory = value }

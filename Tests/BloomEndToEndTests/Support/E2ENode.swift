@@ -173,6 +173,11 @@ final class E2ENode: @unchecked Sendable {
     }
 
     /// The tail of this node's supervisor log (its services' lines included), for failure messages.
+    /// The whole log of this node (its supervisor and every service).
+    func logText() -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
     func logTail(_ bytes: Int = 3000) -> String {
         guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return "" }
         return String(text.suffix(bytes))
