@@ -98,7 +98,7 @@ struct Stop: ParsableCommand {
 /// `bloom reload`: the same as SIGHUP to the supervisor (or `systemctl reload`).
 struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Re-read bloom.toml: apply the log level, connect list, limits and ban time; list what needs a restart."
+        abstract: "Re-read bloom.toml: apply log level, connect list, limits, ban time; list what needs a restart."
     )
     @OptionGroup var node: NodeOptions
 

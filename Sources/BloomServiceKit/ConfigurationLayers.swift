@@ -97,7 +97,7 @@ enum ConfigurationLayer {
     }
 
     /// A file value as the option's type: TOML is typed, so only an integer for a number is converted.
-    private static func content(fromFile entry: TOMLFile.Entry, _ option: OptionSpec, path: String)
+    static func content(fromFile entry: TOMLFile.Entry, _ option: OptionSpec, path: String)
         throws(ConfigurationError) -> ConfigContent
     {
         func wrongType(_ expected: String) -> ConfigurationError {

@@ -154,6 +154,21 @@ extension NodeConfiguration {
             let file = try readFile(configFile)
             if let service { layers.append(.file(file, section: service)) }
             layers.append(.file(file, section: nil))
+            let sections = file.entries.filter { $0.keyPath.count == 2 }.map { $0.keyPath[0] }
+            let otherSections = Array(Set(sections)).filter { $0 != service }.sorted()
+            // Every service's settings must hold, so that the supervisor (and a reload) refuses what one of its
+            // services would refuse (a range, a choice, an address), before any of them reads it.
+            for section in otherSections {
+                var reader = try SettingsReader(
+                    layers: [flags, env, .file(file, section: section), .file(file, section: nil)]
+                )
+                _ = try NodeConfiguration(
+                    reader: &reader,
+                    currentDirectory: currentDirectory,
+                    home: home,
+                    configFile: configFile
+                )
+            }
         }
         var reader = try SettingsReader(layers: layers)
         var configuration = try NodeConfiguration(
@@ -167,25 +182,34 @@ extension NodeConfiguration {
     }
 
     /// Parses `bloom.toml` and refuses keys that are no setting, so that a typo is an error rather than a
-    /// silently ignored line. A table is a service's own settings (`[bloom-net]`, or `bloom-net.log-level`).
+    /// silently ignored line, and values of the wrong type in every table, so that the supervisor (and a reload)
+    /// refuses a file that one of its services would refuse. A table is a service's own settings (`[bloom-net]`,
+    /// or `bloom-net.log-level`).
     static func readFile(_ path: String) throws(ConfigurationError) -> TOMLFile {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ConfigurationError(origin: .file(path: path, line: 0), field: "config", reason: "cannot read: \(error)")
+            throw ConfigurationError(
+                origin: .file(path: path, line: 0),
+                field: "config",
+                reason: "cannot read: \(error)"
+            )
         }
         let file = try TOMLFile(parsing: text, path: path)
         for entry in file.entries {
             let name = entry.keyPath.last ?? ""
             let known = CommonOptions.named(name) != nil
             switch entry.keyPath.count {
-            case 1 where known: continue
-            case 2 where known && isServiceName(entry.keyPath[0]): continue
-            case 2 where isServiceName(entry.keyPath[0]) && !known:
-                throw ConfigurationError(origin: .file(path: path, line: entry.line), field: entry.dotted, reason: "unknown key")
-            case 1:
-                throw ConfigurationError(origin: .file(path: path, line: entry.line), field: entry.dotted, reason: "unknown key")
+            case 1 where known, 2 where known && isServiceName(entry.keyPath[0]):
+                // Safe: `known` says the option exists.
+                _ = try ConfigurationLayer.content(fromFile: entry, CommonOptions.named(name)!, path: path)
+            case 1, 2 where isServiceName(entry.keyPath[0]):
+                throw ConfigurationError(
+                    origin: .file(path: path, line: entry.line),
+                    field: entry.dotted,
+                    reason: "unknown key"
+                )
             default:
                 throw ConfigurationError(
                     origin: .file(path: path, line: entry.line),

@@ -95,7 +95,12 @@ public struct TOMLFile: Equatable, Sendable {
         entries.first { $0.keyPath == keyPath }
     }
 
-    private static func flatten(_ table: TOMLTable, prefix: [String], lines: TOMLKeyLines, into entries: inout [Entry]) {
+    private static func flatten(
+        _ table: TOMLTable,
+        prefix: [String],
+        lines: TOMLKeyLines,
+        into entries: inout [Entry]
+    ) {
         for key in table.keys {
             guard let node = table[key] else { continue }
             let path = prefix + [key]

@@ -7,8 +7,8 @@ import Logging
 /// The supervisor: owns the run directory lock, the bus forwarder, the control socket and every child process.
 ///
 /// All mutable state belongs to the one thread that calls `run()`: it waits in `zmq_poll` on the signalfd
-/// (SIGCHLD, SIGTERM, SIGINT, SIGHUP), the control socket, the bus and the children's output pipes, with a timeout set by
-/// the nearest deadline (a back-off ending, a stop timeout, a query timeout, a heartbeat check).
+/// (SIGCHLD, SIGTERM, SIGINT, SIGHUP), the control socket, the bus and the children's output pipes, with a timeout
+/// set by the nearest deadline (a back-off ending, a stop timeout, a query timeout, a heartbeat check).
 public final class Supervisor {
     var configuration: NodeConfiguration
     /// Re-reads the configuration on SIGHUP or `bloom reload`; `nil`: reloading is refused.

@@ -46,5 +46,9 @@ extension EndToEndTests {
         #expect(log.contains("bloom.max_inbound=50"))
         #expect(n1.isReady())
         #expect(n1.pid(of: "bloom-net") == netPid, "applied in the running bloom-net, not by a restart")
+
+        // `bloom reload` asks the same over the control socket; the file has not changed since.
+        let again = try n1.cli(["reload"])
+        #expect(again.code == 0 && again.output.contains("configuration reloaded: nothing changed"), "\(again.output)")
     }
 }

@@ -97,6 +97,30 @@ import Testing
         }
     }
 
+    @Test func load_whenAnotherServicesTableHasAWrongType_refusesTheFileEverywhere() throws {
+        try withFile("port = 7000\n[bloom-net]\nmax-inbound = \"many\"\n") { directory in
+            #expect {
+                try NodeConfiguration.load(
+                    arguments: ["--data-dir", directory],
+                    environment: [:],
+                    service: "bloom-supervisor"
+                )
+            } throws: { error in
+                "\(error)".hasSuffix("bloom.toml:3: bloom-net.max-inbound: expected an integer, got a string")
+            }
+        }
+    }
+
+    @Test func load_whenAnotherServicesTableHasABadValue_refusesTheFileEverywhere() throws {
+        try withFile("[bloom-sync]\nlog-level = \"loud\"\n") { directory in
+            #expect {
+                try NodeConfiguration.load(arguments: ["--data-dir", directory], environment: [:], service: "bloom-net")
+            } throws: { error in
+                "\(error)".hasSuffix("bloom.toml:2: log-level: 'loud' is not one of trace, debug, info, notice, warning, error, critical")
+            }
+        }
+    }
+
     @Test func secretOption_isReadButNeverShown() throws {
         let secret = OptionSpec(name: "curve-secret-key", kind: .string, help: "a secret", isSecret: true)
         var reader = try SettingsReader(
