@@ -74,7 +74,6 @@ struct AttackTests {
             for (label, sources) in [("one_address", 1), ("many_addresses", scale.floodSources)] {
                 let start = Date()
                 var refused = 0
-                var openedThenClosed = 0
                 var open: [RawPeer] = []
                 for attempt in 0..<scale.connectionFlood {
                     let source = "127.0.1.\(1 + attempt % sources + (label == "one_address" ? 0 : 100))"
@@ -82,18 +81,17 @@ struct AttackTests {
                         refused += 1
                         continue
                     }
+                    // Keep at most a few hundred descriptors open: the oldest go first.
                     open.append(peer)
-                    // Keep at most a few hundred descriptors: close the oldest, counting what the node had done.
-                    if open.count > 200 {
-                        if open.removeFirst().isClosed() { openedThenClosed += 1 }
-                    }
+                    if open.count > 300 { open.removeFirst() }
                 }
                 let seconds = Date().timeIntervalSince(start)
-                for peer in open where peer.isClosed() { openedThenClosed += 1 }
-                open.removeAll()
+                // Not checked per connection: past the listen backlog the kernel completes a client's connect
+                // and then drops it without the node ever seeing it, so "closed by the node" cannot be told apart.
+                // The pass rules are the scenario's: the node still serves, nothing restarted.
                 report["\(label)_attempts_per_s"] = String(format: "%.0f", Double(scale.connectionFlood) / seconds)
                 report["\(label)_refused"] = "\(refused)"
-                report["\(label)_closed_by_node"] = "\(openedThenClosed)"
+                open.removeAll()
             }
         }
 

@@ -116,6 +116,15 @@ final class RawPeer {
         return frames
     }
 
+    /// Whether the node has closed the connection, without waiting and without consuming anything.
+    func isClosedNow() -> Bool {
+        var byte: UInt8 = 0
+        let count = recv(fd, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK))
+        if count == 0 { return true }
+        if count < 0 { return !(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) }
+        return false
+    }
+
     /// Whether the node has closed the connection (reads and discards what arrived).
     func isClosed() -> Bool {
         do { return try receive() == nil } catch { return true }
