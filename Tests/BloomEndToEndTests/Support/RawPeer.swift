@@ -7,7 +7,7 @@ import Foundation
 final class RawPeer {
     private let fd: Int32
     private var decoder = FrameDecoder()
-    private let encoder = FrameEncoder()
+    private var encoder = FrameEncoder()
 
     /// Connects from `source` (e.g. 127.0.0.66) to `host:port`.
     init(from source: String, to host: String, port: Int) throws {
@@ -66,13 +66,17 @@ final class RawPeer {
         return send(frame)
     }
 
-    /// VERSION (claiming `height`), then waits for the node's VERSION and VERACK and answers VERACK.
-    func handshake(height: UInt32 = 0, listenPort: UInt32 = 1) throws {
+    /// VERSION (claiming `height`), then waits for the node's VERSION and VERACK and answers VERACK. By default
+    /// no large frames are advertised (the plain form only); with `.largeFrames` both directions switch to the
+    /// escape form once the node's VERSION arrives.
+    func handshake(height: UInt32 = 0, listenPort: UInt32 = 1, services: ServiceFlags = [.blockServe, .bulkSync])
+        throws
+    {
         let version = VersionMessage(
             height: height,
             timestamp: UInt64(Date().timeIntervalSince1970),
             port: listenPort,
-            services: [.blockServe, .bulkSync]  // no large frames: this decoder reads the plain form only
+            services: services
         )
         guard send(.version(version)) else { throw E2EError("VERSION not sent") }
         var sawVersion = false
@@ -83,6 +87,12 @@ final class RawPeer {
             for frame in frames {
                 if frame.type == .version {
                     sawVersion = true
+                    if case .accept(.version(let theirs))? = Optional(
+                        MessageClassifier.classify(frame, peerServices: [])
+                    ), theirs.advertisedServices.contains(.largeFrames), services.contains(.largeFrames) {
+                        decoder.largeFramesNegotiated = true
+                        encoder.largeFramesNegotiated = true
+                    }
                     send(.verack)
                 }
                 if frame.type == .verack { sawVerack = true }
@@ -104,6 +114,15 @@ final class RawPeer {
         var frames: [Frame] = []
         while let frame = try decoder.next() { frames.append(frame) }
         return frames
+    }
+
+    /// Whether the node has closed the connection, without waiting and without consuming anything.
+    func isClosedNow() -> Bool {
+        var byte: UInt8 = 0
+        let count = recv(fd, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK))
+        if count == 0 { return true }
+        if count < 0 { return !(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) }
+        return false
     }
 
     /// Whether the node has closed the connection (reads and discards what arrived).
