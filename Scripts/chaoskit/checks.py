@@ -139,6 +139,21 @@ class Checks:
                  f"{len(sup_kills)} supervisor kills; slowest service gone after "
                  f"{[max((r.get('children_gone_after') or {}).values(), default=None) for r in sup_kills]} s"
                  + (f"; ORPHANS {run.faults.orphans}" if run.faults.orphans else ""))
+        # Extra: no node banned another (they are all honest: a ban splits the network for the ban time).
+        addresses = {n.address: n.name for n in run.nodes}
+        bans = []
+        for node in run.nodes:
+            try:
+                with open(node.logfile, errors="replace") as log:
+                    for line in log:
+                        if " banned " in line:
+                            for address, name in addresses.items():
+                                if f"bloom.peer.address={address} " in line or line.rstrip().endswith(address):
+                                    bans.append(f"{node.name} banned {name}: {line.split('bloom.reason=')[-1].strip()}")
+            except OSError as error:
+                bans.append(f"{node.name}: log unreadable: {error}")
+        self.row("no node banned another (all are honest)", not bans,
+                 "none" if not bans else f"{len(bans)}: {bans[:3]}")
         errors = [r for r in run.faults.records if "error" in r]
         self.row("every fault applied and undone", not errors, f"{len(run.faults.records)} faults"
                  + (f"; errors: {[(r['kind'], r['error']) for r in errors]}" if errors else ""))

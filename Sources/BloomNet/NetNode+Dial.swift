@@ -35,6 +35,7 @@ extension NetNode {
             .channelOption(Self.keepAliveIdle, value: Self.keepAliveIdleSeconds)
             .channelOption(Self.keepAliveInterval, value: Self.keepAliveIntervalSeconds)
             .channelOption(Self.keepAliveCount, value: Self.keepAliveProbes)
+            .channelOption(Self.userTimeout, value: Self.userTimeoutMilliseconds)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.allowRemoteHalfClosure, value: true)
             .channelOption(.writeBufferWaterMark, value: waterMark)

@@ -100,6 +100,7 @@ public final class NetNode: @unchecked Sendable {
             .childChannelOption(Self.keepAliveIdle, value: Self.keepAliveIdleSeconds)
             .childChannelOption(Self.keepAliveInterval, value: Self.keepAliveIntervalSeconds)
             .childChannelOption(Self.keepAliveCount, value: Self.keepAliveProbes)
+            .childChannelOption(Self.userTimeout, value: Self.userTimeoutMilliseconds)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark, value: waterMark)
@@ -187,6 +188,13 @@ public final class NetNode: @unchecked Sendable {
     static let keepAliveIdleSeconds: SocketOptionValue = 60
     static let keepAliveIntervalSeconds: SocketOptionValue = 10
     static let keepAliveProbes: SocketOptionValue = 6
+
+    // TCP_USER_TIMEOUT: a connection whose sent data stays unacknowledged for 20 s is closed by the kernel. Without
+    // it, a silent partition left the connection open and its send queue filling with one PHASE a second; at the
+    // heal they all arrived at once, over the receiver's PHASE bucket (burst 60, spec §2.5 item 13), and honest
+    // peers banned each other for 24 h (found by Scripts/chaos). With it, at most about 20 PHASE wait in the queue.
+    static let userTimeout = ChannelOptions.Types.SocketOption(level: .tcp, name: .init(rawValue: TCP_USER_TIMEOUT))
+    static let userTimeoutMilliseconds: SocketOptionValue = 20_000
 
     var waterMark: ChannelOptions.Types.WriteBufferWaterMark {
         let low = max(1, configuration.sendQueueLowWater)

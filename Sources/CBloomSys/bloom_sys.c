@@ -2,13 +2,58 @@
 #include "bloom_sys.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <spawn.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+struct bloom_parent_watch {
+    int sig;
+    int result;
+    int error;
+    sem_t armed;
+};
+
+/* The kernel keeps the parent-death signal per thread and forgets it when that thread exits. A Swift async main
+   runs on libdispatch workers, which exit after a few idle seconds: armed there, the signal was lost, and a
+   service outlived a kill -9 of its supervisor until its heartbeat watch noticed (found by Scripts/chaos). So a
+   thread of its own arms it and then sleeps, every signal blocked, for the life of the process. */
+static void *bloom_parent_watch_thread(void *raw) {
+    struct bloom_parent_watch *watch = raw;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    watch->result = prctl(PR_SET_PDEATHSIG, (unsigned long)watch->sig, 0, 0, 0);
+    watch->error = errno;
+    sem_post(&watch->armed);
+    for (;;) pause();
+    return NULL;
+}
+
 int bloom_set_parent_death_signal(int sig) {
-    return prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0);
+    /* Never freed: the thread uses it for as long as the process lives. */
+    struct bloom_parent_watch *watch = calloc(1, sizeof *watch);
+    pthread_t thread;
+    pthread_attr_t attr;
+    int rc;
+    if (watch == NULL) return -1;
+    watch->sig = sig;
+    if (sem_init(&watch->armed, 0, 0) != 0) return -1;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    rc = pthread_create(&thread, &attr, bloom_parent_watch_thread, watch);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    while (sem_wait(&watch->armed) != 0 && errno == EINTR) {}
+    errno = watch->error;
+    return watch->result;
 }
 
 int bloom_signalfd(const int *signals, int count) {

@@ -10,6 +10,8 @@ import ServiceLifecycle
 //   BLOOM_TEST_IGNORE_SIGTERM=1  ignore SIGTERM (the supervisor must SIGKILL it)
 //   BLOOM_TEST_CLOSE_OUTPUT=1    close stdout and stderr at start (end of file for the supervisor)
 //   BLOOM_TEST_STOP_LOG=PATH     append "<name> <replica> <pid>" to PATH when stopping gracefully
+//   BLOOM_TEST_PARENT_WATCH_ONLY=1  no service: arm the parent watch from a thread that then ends, print "armed",
+//                                wait (a test kills the parent and expects the parent-death SIGTERM to end this)
 // It answers the queries `peers` (one fake peer per replica, with the BLOOM_REPLICAS it was started with as
 // `replicas_env`), `chain` and `coherence`.
 let environment = ProcessInfo.processInfo.environment
@@ -20,6 +22,14 @@ if environment["BLOOM_TEST_CLOSE_OUTPUT"] == "1" {
     dup2(devNull, 1)
     dup2(devNull, 2)
     close(devNull)
+}
+if environment["BLOOM_TEST_PARENT_WATCH_ONLY"] == "1" {
+    // Armed from a thread that ends at once, as the libdispatch worker that runs a service's start ends once idle.
+    let armer = Thread { _ = ParentWatch.arm(environment: environment) }
+    armer.start()
+    while !armer.isFinished { usleep(1000) }
+    FileHandle.standardOutput.write(Data("armed\n".utf8))
+    while true { pause() }
 }
 if environment["BLOOM_TEST_IGNORE_SIGTERM"] == "1" {
     signal(SIGTERM, SIG_IGN)

@@ -92,3 +92,46 @@ extension SupervisorProcessTests {
         #expect(pids.filter(running).isEmpty, "children still running while the supervisor is silent")
     }
 }
+
+extension SupervisorProcessTests {
+    /// Found by Scripts/chaos: after a `kill -9` of the supervisor, services lived on until their heartbeat watch
+    /// noticed (10 s), beside the new supervisor's services. The kernel keeps the parent-death signal per thread, and
+    /// a service's start runs on a libdispatch worker that exits once idle, taking the armed signal with it. Here the
+    /// parent watch is armed from a thread that has ended before the parent dies; the child must still get SIGTERM.
+    @Test func parentWatch_armedFromAThreadThatEnded_stillEndsTheChildWhenTheParentIsKilled() throws {
+        let directory = "/tmp/bpw-" + String(UUID().uuidString.prefix(8))
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = directory + "/out"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        // The shell stands in for the supervisor: it starts the helper with its own pid as the supervisor's,
+        // prints the helper's pid and waits; the helper prints "armed" once its watch is armed.
+        let parent = Process()
+        parent.executableURL = URL(fileURLWithPath: "/bin/sh")
+        parent.arguments = [
+            "-c", "BLOOM_SUPERVISOR_PID=$$ BLOOM_TEST_PARENT_WATCH_ONLY=1 \"$0\" & echo $!; wait",
+            TestNode.binaries + "/bloom-test-service",
+        ]
+        parent.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        parent.standardInput = FileHandle.nullDevice
+        try parent.run()
+        var helper: Int32?
+        defer {
+            if parent.isRunning { kill(parent.processIdentifier, SIGKILL) }
+            if let helper, TestNode.alive(helper) { kill(helper, SIGKILL) }
+        }
+        let armed = pollUntil(seconds: 30) {
+            let lines = ((try? String(contentsOfFile: output, encoding: .utf8)) ?? "").split(separator: "\n")
+            helper = lines.first.flatMap { Int32($0) }
+            return helper != nil && lines.contains("armed")
+        }
+        try #require(armed, "the helper never reported its parent watch armed")
+        let child = try #require(helper)
+
+        kill(parent.processIdentifier, SIGKILL)
+        parent.waitUntilExit()
+
+        pollUntil(seconds: 30) { !TestNode.alive(child) }
+        #expect(!TestNode.alive(child), "the child outlived its killed parent: no parent-death signal")
+    }
+}

@@ -3,7 +3,9 @@
 #include <sys/types.h>
 #include <signal.h>
 
-/// prctl(PR_SET_PDEATHSIG, sig): prctl is variadic, which Swift cannot call. Returns 0 or -1 (errno set).
+/// prctl(PR_SET_PDEATHSIG, sig) from a thread started for it that lives as long as the process (the kernel forgets
+/// the setting when the thread that made it exits; prctl is also variadic, which Swift cannot call). Waits until it
+/// is armed. Returns 0 or -1 (errno set).
 int bloom_set_parent_death_signal(int sig);
 
 /// Blocks `count` signals in the calling thread (and threads it creates later) and returns a signalfd
