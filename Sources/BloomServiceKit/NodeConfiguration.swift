@@ -24,6 +24,7 @@ import Foundation
 /// | `incorporate-weight` | 0…1 | 0.1 |
 /// | `handshake-timeout` | seconds | 10 |
 /// | `bus-pub` / `bus-sub` / `control` | ZeroMQ endpoint | `ipc://<data-dir>/run/bus.pub`, `…/bus.sub`, `…/control` |
+/// | `http` | HOST:PORT or off | 127.0.0.1:7680 (``HTTPSetting``, bloom-supervisor only) |
 public struct NodeConfiguration: Equatable, Sendable {
     /// Absolute path of the data directory.
     public var dataDirectory: String
@@ -67,6 +68,8 @@ public struct NodeConfiguration: Equatable, Sendable {
     public var busSub: String
     /// The supervisor's control endpoint.
     public var control: String
+    /// bloom-supervisor's HTTP server (metrics, API, dashboard).
+    public var http: HTTPSetting
     /// Where each value came from, in option order, for the start-up log.
     public var provenance: [Provenance]
 
@@ -190,6 +193,15 @@ extension NodeConfiguration {
         busPub = try reader.string("bus-pub", default: "ipc://\(run)/bus.pub")
         busSub = try reader.string("bus-sub", default: "ipc://\(run)/bus.sub")
         control = try reader.string("control", default: "ipc://\(run)/control")
+        let httpText = try reader.string("http", default: HTTPSetting.defaultValue)
+        guard let http = HTTPSetting(httpText) else {
+            throw ConfigurationError(
+                origin: reader.provenance.last { $0.name == "http" }?.origin ?? .defaultValue,
+                field: "http",
+                reason: "'\(httpText)' is neither HOST:PORT nor off"
+            )
+        }
+        self.http = http
         provenance = reader.provenance.map { Provenance(name: $0.name, value: $0.value, origin: $0.origin) }
         try validate(reader.provenance)
     }

@@ -84,6 +84,7 @@ public enum CommonOptions {
         OptionSpec(name: "bus-pub", kind: .string, help: "bus endpoint services publish to (ipc in <data-dir>/run)"),
         OptionSpec(name: "bus-sub", kind: .string, help: "bus endpoint services subscribe to (ipc in <data-dir>/run)"),
         OptionSpec(name: "control", kind: .string, help: "the supervisor's control endpoint (ipc in <data-dir>/run)"),
+        HTTPSetting.option,
     ]
 
     /// The option called `name`, if it is one of the common set.

@@ -14,6 +14,9 @@ public struct ServiceContext: Sendable {
     /// Heartbeats and query answering: call `link.onQuery` to answer the CLI's questions, `link.setTip` for the
     /// tip (bloom-sync).
     public var link: ServiceBusLink
+    /// The process's metrics (swift-metrics is bootstrapped onto it): add collectors, e.g. ``NodeMetrics/collect(_:)``
+    /// for the service's bus client. The link sends its snapshot to the supervisor every second.
+    public var metrics: NodeMetrics
 }
 
 /// A failure that restarting cannot fix (bad configuration, a corrupt store): the process exits with
@@ -76,6 +79,7 @@ public enum ServiceRunner {
             logger.notice("supervisor already gone; exiting")
             exit(ExitCode.success)
         }
+        let metrics = NodeMetrics.bootstrap()
         let link: ServiceBusLink
         do {
             link = try ServiceBusLink(
@@ -85,6 +89,7 @@ public enum ServiceRunner {
                 supervisorWatch: SupervisorWatch.from(environment: environment),
                 // The same path as an operator's SIGTERM: a graceful stop through the ServiceGroup.
                 onSupervisorLost: { kill(getpid(), SIGTERM) },
+                metrics: metrics,
                 logger: logger
             )
         } catch {
@@ -94,7 +99,13 @@ public enum ServiceRunner {
         let code: Int32
         do {
             let services = try await makeServices(
-                ServiceContext(service: service, configuration: configuration, logger: logger, link: link)
+                ServiceContext(
+                    service: service,
+                    configuration: configuration,
+                    logger: logger,
+                    link: link,
+                    metrics: metrics
+                )
             )
             link.setState(.ready)
             let group = ServiceGroup(
