@@ -27,6 +27,7 @@ await ServiceRunner.main(service: BloomGossipModule.serviceName) { context in
         context: try ZMQContext.make(),
         logger: context.logger
     )
+    context.metrics.collect(bus)
     let service = try GossipService(bus: bus, configuration: settings, logger: context.logger)
     context.link.onQuery { query in
         guard query.cmd == "coherence" else {

@@ -36,6 +36,7 @@ await ServiceRunner.main(service: "bloom-net") { context in
         context: try ZMQContext.make(),
         logger: context.logger
     )
+    context.metrics.collect(bus)
     let bridge = NetBusBridge(bus: bus, logger: context.logger)
     bridge.subscribe()
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

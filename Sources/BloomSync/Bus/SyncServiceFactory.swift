@@ -39,6 +39,7 @@ public enum SyncServiceFactory {
             context: ZMQContext.make(),
             logger: context.logger
         )
+        context.metrics.collect(bus)
         let link = context.link
         return SyncService(
             bus: bus,
