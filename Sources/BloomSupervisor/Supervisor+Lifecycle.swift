@@ -198,6 +198,7 @@ extension Supervisor {
         }
         expireQueries(now: now)
         beatIfDue(now: now)
+        publishBoardFacts(now: now)
         if shuttingDown { advanceShutdown(now: now) }
     }
 
