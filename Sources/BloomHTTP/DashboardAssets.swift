@@ -146,15 +146,21 @@ enum DashboardAssets {
           const left = 40, right = 10, top = 10, bottom = 24;
           const samples = state.samples;
           const now = samples.length ? samples[samples.length - 1].t : Date.now() / 1000;
-          const t0 = now - WINDOW_S;
-          const x = (t) => left + (t - t0) / WINDOW_S * (width - left - right);
+          // Ten minutes once there are ten minutes of samples; until then the span there is, at least a minute.
+          const span = samples.length ? now - samples[0].t : 0;
+          const windowS = Math.min(WINDOW_S, Math.max(60, span * 1.2));
+          const t0 = now - windowS;
+          const x = (t) => left + (t - t0) / windowS * (width - left - right);
           const y = (r) => top + (1 - r) * (height - top - bottom);
           g.strokeStyle = "#26313c"; g.fillStyle = "#8a96a3"; g.font = "11px system-ui"; g.lineWidth = 1;
           for (let r = 0; r <= 1.001; r += 0.25) {
             g.beginPath(); g.moveTo(left, y(r)); g.lineTo(width - right, y(r)); g.stroke();
             g.fillText(r.toFixed(2), 4, y(r) + 4);
           }
-          for (let m = 0; m <= WINDOW_S / 60; m += 2) g.fillText(`-${WINDOW_S / 60 - m}m`, x(t0 + m * 60) - 10, height - 6);
+          const step = windowS <= 120 ? 15 : windowS <= 300 ? 60 : 120;
+          for (let ago = 0; ago <= windowS; ago += step) {
+            g.fillText(ago === 0 ? "now" : ago < 60 || ago % 60 ? `-${ago}s` : `-${ago / 60}m`, x(now - ago) - 10, height - 6);
+          }
           const line = (values, color, widthPx) => {
             g.strokeStyle = color; g.lineWidth = widthPx; g.beginPath();
             let open = false, last = null;
@@ -173,7 +179,7 @@ enum DashboardAssets {
           line(samples.map((s) => [s.t, s.local]), "#4fc3f7", 2);
           g.setLineDash([6, 4]); g.strokeStyle = "#ef5350"; g.lineWidth = 1.5;
           g.beginPath(); g.moveTo(left, y(ZC)); g.lineTo(width - right, y(ZC)); g.stroke(); g.setLineDash([]);
-          g.fillStyle = "#ef5350"; g.fillText("z_c", width - right - 22, y(ZC) - 4);
+          g.fillStyle = "#ef5350"; g.fillText("z_c", left + 4, y(ZC) - 4);
           window.bloomChartPoints = samples.length;
         }
 

@@ -23,6 +23,7 @@ enum SyncMetrics {
     /// rules see them before the first event.
     static func prepare() {
         accepted.increment(by: 0)
+        _ = validation  // registers the histogram (empty buckets) without an observation
         for reason in ReasonCode.allCases where !acceptedCodes.contains(reason) {
             Counter(label: "bloom_blocks_rejected_total", dimensions: [("reason", reason.rawValue)]).increment(by: 0)
         }
