@@ -16,6 +16,9 @@ public final class HTTPServer: Sendable {
     let pool: NIOThreadPool
     let channel: any Channel
 
+    /// How long a connection may stay without a request.
+    static let idleTimeout = TimeAmount.seconds(30)
+
     /// The address actually bound (port 0 becomes the port the system chose).
     public let boundHost: String
     public let boundPort: Int
@@ -36,6 +39,9 @@ public final class HTTPServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 4)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // A connection that sends no complete request within the timeout is closed (an event stream
+                    // is exempt: it only reads).
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: Self.idleTimeout))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(
                         HTTPRequestHandler(router: router, hub: hub, pool: pool)
@@ -149,6 +155,14 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent, !streaming {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
