@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
         // TOML 1.0 (toml++ underneath) for bloom.toml and the service definitions.
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // libzmq's C API (Debian: libzmq3-dev). Only BloomBus imports it.
@@ -74,6 +76,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // Service definitions, child processes, restarts, the bus forwarder and the control socket.
@@ -86,6 +90,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // bloom-supervisor's read-only HTTP server on NIOHTTP1: /metrics, the JSON API (through the CLI's control
+        // client), coherence history, server-sent events and the dashboard page.
+        .target(
+            name: "BloomHTTP",
+            dependencies: [
+                "BloomSupervisor",
+                "BloomServiceKit",
+                "BloomCLI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The operator's `bloom` command: argument parsing, the control-socket client, human output.
         .target(
             name: "BloomCLI",
@@ -95,7 +113,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "bloom-supervisor", dependencies: ["BloomSupervisor", "BloomServiceKit"]),
+        .executableTarget(name: "bloom-supervisor", dependencies: ["BloomSupervisor", "BloomServiceKit", "BloomHTTP"]),
         .executableTarget(name: "bloom", dependencies: ["BloomCLI"]),
         // A fake service for the supervisor's tests and benchmarks: heartbeats, and crashes, hangs or ignores
         // SIGTERM on request.
@@ -104,7 +122,7 @@ let package = Package(
             name: "bloom-bench",
             dependencies: [
                 "BloomCore", "BloomChain", "BloomWire", "BloomBus", "CZeroMQ", "BloomServiceKit", "BloomCLI",
-                "BloomGossip", "BloomNet", "BloomSync",
+                "BloomGossip", "BloomNet", "BloomSync", "BloomHTTP",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -121,12 +139,22 @@ let package = Package(
             dependencies: [
                 "BloomTestSupport", "BloomServiceKit", "BloomBus", "BloomCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // Process-heavy: starts real supervisors and fake services; its suites run serialized.
         .testTarget(
             name: "BloomSupervisorTests",
             dependencies: ["BloomTestSupport", "BloomSupervisor", "BloomServiceKit", "BloomCLI", "BloomBus"]
+        ),
+        // The HTTP server over a real socket on an ephemeral port, and the metrics text format.
+        .testTarget(
+            name: "BloomHTTPTests",
+            dependencies: [
+                "BloomTestSupport", "BloomHTTP", "BloomSupervisor", "BloomServiceKit", "BloomBus",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "BloomVectorTests",
@@ -138,6 +166,7 @@ let package = Package(
         .target(
             name: "BloomGossip",
             dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
                 "BloomCore",
                 "BloomWire",
                 "BloomBus",
@@ -169,6 +198,7 @@ let package = Package(
         .target(
             name: "BloomNet",
             dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
                 "BloomCore",
                 "BloomWire",
                 "BloomBus",
@@ -206,6 +236,7 @@ let package = Package(
         .target(
             name: "BloomSync",
             dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"),
                 "BloomCore",
                 "BloomChain",
                 "BloomWire",

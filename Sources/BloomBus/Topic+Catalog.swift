@@ -68,6 +68,8 @@ extension Topic {
     public static let serviceHello = Topic("svc.hello")
     /// `svc.replicas`: how many replicas each service runs, from the supervisor (``ServiceReplicas``).
     public static let serviceReplicas = Topic("svc.replicas")
+    /// `svc.metrics`: a replica's metrics snapshot, Prometheus text, once a second (``ServiceMetrics``).
+    public static let serviceMetrics = Topic("svc.metrics")
     /// `svc.reply`: the answer to a `svc.query.<service>` (``ServiceReply``; request id in the envelope).
     public static let serviceReply = Topic("svc.reply")
 

@@ -3,7 +3,7 @@ import BloomServiceKit
 import Foundation
 
 /// Asks the supervisor over its control socket (a DEALER to its ROUTER): `{id, cmd, args}` → `{id, ok, result|error}`.
-public struct ControlClient {
+public struct ControlClient: Sendable {
     /// The node's configuration (data directory and control endpoint).
     public var configuration: NodeConfiguration
     /// How long to wait for an answer, seconds. Service questions take up to 5 s inside the supervisor.
@@ -23,6 +23,14 @@ public struct ControlClient {
         guard let holder = SupervisorLock.holder(of: configuration.lockFile) else {
             throw .noNode(dataDirectory: configuration.dataDirectory)
         }
+        return try ask(cmd, args: args, holder: holder)
+    }
+
+    /// Sends one request without probing the lock first: for callers inside the supervisor's own process (its HTTP
+    /// server), where F_GETLK cannot see the process's own lock. Same answers and errors as ``request(_:args:)``.
+    public func ask(_ cmd: String, args: JSONValue = .object([:]), holder: pid_t = getpid()) throws(CLIError)
+        -> JSONValue
+    {
         let id = String(UInt64.random(in: 1...UInt64.max), radix: 16)
         let request = JSONValue.object(["id": .string(id), "cmd": .string(cmd), "args": args])
         do {

@@ -39,6 +39,7 @@ public actor GossipService {
     private let events: AsyncStream<EnsembleThread.Event>
     private var netBootIDs: [UInt8: UInt32] = [:]
     private var currentTip: Hash256?
+    private var metrics = GossipMetrics()
 
     /// The topics the service listens to.
     public static let subscriptions: [Topic] = [
@@ -89,6 +90,7 @@ public actor GossipService {
         clock: @escaping @Sendable () -> Double = GossipService.monotonicSeconds,
         logger: Logger
     ) throws(KuramotoError) {
+        GossipMetrics.prepare()
         self.bus = bus
         self.joined = joined
         self.configuration = configuration
@@ -160,6 +162,7 @@ public actor GossipService {
             guard let peer = message.envelope.peerID,
                 let type = Self.messageType(topic: message.topic)
             else { return }
+            if type == .phase { GossipMetrics.phasesReceived.increment() }
             perform(engine.receive(type: type, payload: message.payload, from: GossipPeer(peer.rawValue), now: now))
             return
         }
@@ -216,6 +219,7 @@ public actor GossipService {
     private func handle(_ event: EnsembleThread.Event) {
         switch event {
         case .sealed(let block):
+            GossipMetrics.sealed.increment()
             logger.info(
                 "bloom sealed",
                 metadata: [GossipLogKeys.height: "\(block.height)", GossipLogKeys.nonce: "\(block.nonce)"]
@@ -228,7 +232,9 @@ public actor GossipService {
 
     private func tick() {
         let status = ensemble.status
-        perform(engine.tick(now: clock(), local: status.snapshot, mining: status.mining))
+        let now = clock()
+        perform(engine.tick(now: now, local: status.snapshot, mining: status.mining))
+        metrics.update(now: now, attempts: status.attempts) { engine.coherenceReport(now: now, status: status) }
     }
 
     private static let typesByTopic: [Topic: MessageType] = Dictionary(

@@ -58,6 +58,7 @@ extension NetNode {
             do {
                 let seconds = duration ?? self.configuration.banTime
                 try self.bans.ban(ip, duration: seconds, reason: reason, now: self.clock.wall())
+                NetMetrics.bans.increment()
             } catch {
                 self.logger.error("ban list not saved", metadata: [NetLogKeys.error: "\(error)"])
             }

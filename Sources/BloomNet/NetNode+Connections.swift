@@ -61,6 +61,7 @@ extension NetNode {
     /// Bytes from the socket.
     func received(_ buffer: ByteBuffer, from id: PeerID) {
         guard let entry = peers[id] else { return }
+        NetMetrics.bytesIn.increment(by: Int64(buffer.readableBytes))
         let now = clock.monotonic()
         let actions = buffer.withUnsafeReadableBytes { entry.connection.receive($0, now: now) }
         perform(actions, for: entry)
@@ -103,6 +104,7 @@ extension NetNode {
     /// The socket is gone: forget the peer and announce it.
     func channelInactive(_ id: PeerID) {
         guard let entry = peers.removeValue(forKey: id) else { return }
+        if entry.announced { countPeers() }
         let reason = entry.closeReason ?? .closedByPeer
         logger.info(
             "disconnected",
@@ -129,12 +131,14 @@ extension NetNode {
                 // A duplicate closed while its VERSION was handled is never announced.
                 guard entry.closeReason == nil else { continue }
                 entry.announced = true
+                countPeers()
                 sink.handle(.connected(entry.snapshot, version: entry.connection.peerVersion))
             case .peerVersion(let version):
                 learnedListenAddress(version, for: entry)
             case .deliver(let frame):
                 sink.handle(.message(entry.id, frame))
             case .penalised(let points, let reason):
+                NetMetrics.misbehaviourPoints.increment(by: Int64(points))
                 logger.info(
                     "penalised",
                     metadata: [
@@ -152,6 +156,17 @@ extension NetNode {
         }
     }
 
+    /// Sets `bloom_peers{direction}` from the established peers (after each connect and disconnect).
+    func countPeers() {
+        var inbound = 0
+        var outbound = 0
+        for entry in peers.values where entry.announced {
+            if entry.connection.direction == .inbound { inbound += 1 } else { outbound += 1 }
+        }
+        NetMetrics.inbound.record(inbound)
+        NetMetrics.outbound.record(outbound)
+    }
+
     /// Closes through the state machine, so it stops processing input.
     func close(_ entry: PeerEntry, _ reason: DisconnectReason) {
         let actions = entry.connection.disconnect(reason)
@@ -164,6 +179,7 @@ extension NetNode {
         if case .misbehaviour = reason {
             do {
                 try bans.ban(entry.remote.host, duration: configuration.banTime, reason: "\(reason)", now: clock.wall())
+                NetMetrics.bans.increment()
             } catch {
                 logger.error("ban list not saved", metadata: [NetLogKeys.error: "\(error)"])
             }
@@ -194,6 +210,7 @@ extension NetNode {
             return
         }
         entry.pendingWriteBytes += count
+        NetMetrics.bytesOut.increment(by: Int64(count))
         let promise = loop.makePromise(of: Void.self)
         let id = entry.id
         // Runs on the loop (the promise is the loop's): the entry may be gone by then, which is fine.

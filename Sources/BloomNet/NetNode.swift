@@ -91,6 +91,7 @@ public final class NetNode: @unchecked Sendable {
     /// Binds the listener (SO_REUSEPORT, so replicas share the port) and starts the timers and dials.
     /// - Returns: The bound port.
     public func start() -> EventLoopFuture<Int> {
+        NetMetrics.prepare()
         let reusePort = ChannelOptions.Types.SocketOption(level: .socket, name: .init(rawValue: SO_REUSEPORT))
         let bootstrap = ServerBootstrap(group: loop, childGroup: loop)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

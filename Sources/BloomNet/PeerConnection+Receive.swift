@@ -4,6 +4,7 @@ import BloomWire
 extension PeerConnection {
     /// One complete frame: handshake rules, then the classifier, then the per-peer limits.
     mutating func handle(_ frame: Frame, now: Double, into actions: inout [ConnectionAction]) {
+        NetMetrics.received(frame.type)
         let verdict = MessageClassifier.classify(frame, peerServices: peerServices)
         switch verdict {
         case .protocolViolation(let error):

@@ -20,6 +20,7 @@ extension PeerConnection {
             return [.notSent(error.description)]
         }
         bytesOut += bytes.count
+        NetMetrics.sent(type)
         recordSent(type: type, payload: payload, now: now)
         return [.send(bytes)]
     }

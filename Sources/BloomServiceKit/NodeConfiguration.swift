@@ -33,6 +33,7 @@ import BloomBus
 /// | `bus-server-key` | Z85 key or a file holding one | none |
 /// | `bus-insecure` | boolean | false |
 /// | `services` | list of service names (`net` or `bloom-net`) | every defined service |
+/// | `http` | HOST:PORT or off | 127.0.0.1:7680 (``HTTPSetting``, bloom-supervisor only) |
 public struct NodeConfiguration: Equatable, Sendable {
     /// Absolute path of the data directory.
     public var dataDirectory: String
@@ -87,6 +88,8 @@ public struct NodeConfiguration: Equatable, Sendable {
     public var busInsecure: Bool
     /// The services this supervisor runs (as given: `net` or `bloom-net`); empty for every defined service.
     public var services: [String]
+    /// bloom-supervisor's HTTP server (metrics, API, dashboard).
+    public var http: HTTPSetting
     /// Where each value came from, in option order, for the start-up log.
     public var provenance: [Provenance]
     /// True when `config` was given by a flag or the environment rather than found in the data directory.
@@ -274,6 +277,15 @@ extension NodeConfiguration {
             busPub = remote.publish
             busSub = remote.subscribe
         }
+        let httpText = try reader.string("http", default: HTTPSetting.defaultValue)
+        guard let http = HTTPSetting(httpText) else {
+            throw ConfigurationError(
+                origin: reader.provenance.last { $0.name == "http" }?.origin ?? .defaultValue,
+                field: "http",
+                reason: "'\(httpText)' is neither HOST:PORT nor off"
+            )
+        }
+        self.http = http
         provenance = reader.provenance
         try validate(reader.provenance)
     }

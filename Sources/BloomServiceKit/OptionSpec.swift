@@ -100,6 +100,7 @@ public enum CommonOptions {
         OptionSpec(name: "bus-server-key", kind: .string, help: "the remote bus's public key (Z85, or a file)"),
         OptionSpec(name: "bus-insecure", kind: .boolean, help: "allow a tcp bus without CURVE (loopback tests only)"),
         OptionSpec(name: "services", kind: .list, help: "services this supervisor runs: net,sync,gossip (default all)"),
+        HTTPSetting.option,
     ]
 
     /// The option called `name`, if it is one of the common set.

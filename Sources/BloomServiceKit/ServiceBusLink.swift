@@ -50,6 +50,7 @@ public final class ServiceBusLink: Sendable {
         supervisorWatch: SupervisorWatch? = nil,
         onSupervisorLost: @escaping @Sendable () -> Void = {},
         security: BusClientSecurity = .none,
+        metrics: NodeMetrics? = nil,
         logger: Logger
     ) throws(ZMQError) {
         shared = Mutex(Shared(state: initialState))
@@ -84,6 +85,7 @@ public final class ServiceBusLink: Sendable {
                 schedule: schedule,
                 watch: supervisorWatch,
                 onSupervisorLost: onSupervisorLost,
+                metrics: metrics,
                 logger: logger
             )
             self.finished.signal()
@@ -91,6 +93,9 @@ public final class ServiceBusLink: Sendable {
         thread.name = "bloom-service-link"
         thread.start()
     }
+
+    /// Seconds between two `svc.metrics` snapshots.
+    public static let metricsInterval = 1.0
 
     /// Sets the state word of later heartbeats.
     public func setState(_ state: ServiceState) {
@@ -142,6 +147,7 @@ public final class ServiceBusLink: Sendable {
         schedule: HeartbeatSchedule,
         watch: SupervisorWatch?,
         onSupervisorLost: @Sendable () -> Void,
+        metrics: NodeMetrics?,
         logger: Logger
     ) {
         let start = MonotonicClock.now()
@@ -159,6 +165,9 @@ public final class ServiceBusLink: Sendable {
         let redials = endpoints.publish.hasPrefix("tcp://") || endpoints.subscribe.hasPrefix("tcp://")
         var lastDelivered = start
         var lastRedial = start
+        var metricsSequence: UInt64 = 0
+        // The first snapshot after the fast heartbeat phase: the supervisor has no use for one before readiness.
+        var nextMetrics = metrics == nil ? Double.infinity : start + 1
         while true {
             let (stopping, outbox, state, tip, beatNow) = shared.withLock { value in
                 defer {
@@ -208,6 +217,16 @@ public final class ServiceBusLink: Sendable {
                 }
                 for handler in shared.withLock({ $0.redialHandlers }) { handler() }
             }
+            if let metrics, now >= nextMetrics {
+                nextMetrics = max(nextMetrics + Self.metricsInterval, now + Self.metricsInterval / 2)
+                metricsSequence += 1
+                let message = BusMessage(
+                    topic: .serviceMetrics,
+                    envelope: Envelope(kind: .event, sender: identity.sender, sequence: metricsSequence),
+                    payload: ServiceMetrics(text: metrics.snapshot()).encoded()
+                )
+                _ = try? publisher.send(message.frames(), nonBlocking: true)
+            }
             if watch?.supervisorLost(now: now) == true {
                 logger.critical(
                     "supervisor silent: stopping",
@@ -216,7 +235,7 @@ public final class ServiceBusLink: Sendable {
                 onSupervisorLost()
             }
             // With a watch, wake at least every second to check the supervisor's silence.
-            let wakeAt = min(nextBeat, echoes.first ?? nextBeat, watch == nil ? nextBeat : now + 1)
+            let wakeAt = min(nextBeat, echoes.first ?? nextBeat, watch == nil ? nextBeat : now + 1, nextMetrics)
             let timeout = Int(max(0, (wakeAt - MonotonicClock.now()) * 1000).rounded(.up))
             guard let ready = try? NodeBus.wait([.socket(subscriber), .fd(wake.read)], timeoutMs: timeout) else {
                 continue

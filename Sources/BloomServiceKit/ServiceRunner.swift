@@ -19,6 +19,9 @@ public struct ServiceContext: Sendable {
     public var busClientConfiguration: BusClientConfiguration
     /// What the service applies on `SIGHUP` beyond the log level (bloom-net: connect list, limits, ban time).
     public var reloads: ConfigurationReloads
+    /// The process's metrics (swift-metrics is bootstrapped onto it): add collectors, e.g. ``NodeMetrics/collect(_:)``
+    /// for the service's bus client. The link sends its snapshot to the supervisor every second.
+    public var metrics: NodeMetrics
 }
 
 /// A failure that restarting cannot fix (bad configuration, a corrupt store): the process exits with
@@ -109,6 +112,7 @@ public enum ServiceRunner {
             logger.critical("cannot use the bus keys", metadata: [BloomLogKeys.error: "\(error)"])
             exit(ExitCode.permanentFailure)
         }
+        let metrics = NodeMetrics.bootstrap()
         let link: ServiceBusLink
         do {
             link = try ServiceBusLink(
@@ -123,6 +127,7 @@ public enum ServiceRunner {
                 // The same path as an operator's SIGTERM: a graceful stop through the ServiceGroup.
                 onSupervisorLost: { kill(getpid(), SIGTERM) },
                 security: busSecurity,
+                metrics: metrics,
                 logger: logger
             )
         } catch {
@@ -138,7 +143,8 @@ public enum ServiceRunner {
                     logger: logger,
                     link: link,
                     busClientConfiguration: BusClientConfiguration(security: busSecurity),
-                    reloads: reloads
+                    reloads: reloads,
+                    metrics: metrics
                 )
             )
             link.setState(.ready)

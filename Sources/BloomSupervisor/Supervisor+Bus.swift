@@ -48,12 +48,52 @@ extension Supervisor {
                 publishReplicaCounts()
                 continue
             }
+            if frames.first == Topic.serviceMetrics.frame {
+                storeMetrics(frames)
+                continue
+            }
             switch ServiceWire.decode(frames) {
             case .heartbeat(let beat): heartbeat(beat, now: now)
             case .reply(let answer): collect(answer, now: now)
             case .query, nil: break
             }
         }
+    }
+
+    /// A replica's `svc.metrics` snapshot goes to the board as it is (parsed only when scraped). The sender is
+    /// matched by replica index and boot id, the identity its heartbeats gave, so a snapshot from a killed
+    /// predecessor or from a stranger on the bus is dropped.
+    private func storeMetrics(_ frames: [[UInt8]]) {
+        guard let message = try? BusMessage(frames: frames), let metrics = try? message.decode(ServiceMetrics.self)
+        else { return }
+        let sender = message.envelope.sender
+        guard
+            let replica = replicas.first(where: {
+                $0.index == Int(sender.replica) && $0.bootID == sender.bootID && $0.child != nil
+            })
+        else { return }
+        // Facts first: the board keeps a snapshot only from the process it knows as the replica's.
+        publishBoardFacts(now: MonotonicClock.now(), force: board.replicas.first {
+            $0.service == replica.service && $0.replica == replica.index
+        }?.bootID != sender.bootID)
+        board.store(service: replica.service, replica: replica.index, bootID: sender.bootID, text: metrics.text)
+    }
+
+    /// Refreshes the board's replica facts, at most every 0.25 s unless `force`d.
+    func publishBoardFacts(now: Double, force: Bool = false) {
+        guard force || now - boardUpdatedAt >= 0.25 else { return }
+        boardUpdatedAt = now
+        board.update(
+            replicas: replicas.map {
+                MetricsBoard.ReplicaFacts(
+                    service: $0.service,
+                    replica: $0.index,
+                    up: $0.state == .ready && $0.child != nil,
+                    restarts: $0.restarts,
+                    bootID: $0.child == nil ? nil : $0.bootID
+                )
+            }
+        )
     }
 
     private func heartbeat(_ beat: Heartbeat, now: Double) {

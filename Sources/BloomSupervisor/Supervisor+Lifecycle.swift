@@ -207,6 +207,7 @@ extension Supervisor {
         pruneRemote(now: now)
         redialIfSilent(now: now)
         beatIfDue(now: now)
+        publishBoardFacts(now: now)
         if shuttingDown { advanceShutdown(now: now) }
     }
 

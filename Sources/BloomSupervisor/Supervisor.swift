@@ -48,6 +48,13 @@ public final class Supervisor {
     var signalFD: Int32 = -1
     var lockFD: Int32 = -1
     var forwarder: BusForwarder?
+    /// Shared with the HTTP server: replica facts and the services' metrics snapshots.
+    public let board: MetricsBoard
+    /// When the board's replica facts were last refreshed.
+    var boardUpdatedAt = -Double.infinity
+    /// Called on the loop's thread once the lock is held and the sockets are bound, before any service starts
+    /// (bloom-supervisor starts its HTTP server there: never for a node that is already running).
+    public var onStarted: (() -> Void)?
     /// The supervisor's identity in the envelopes of the queries it publishes.
     let sender = SenderID.newBoot(service: .supervisor)
 
@@ -67,14 +74,17 @@ public final class Supervisor {
     ///   - signalFD: from `blockSignals()`.
     ///   - binaryDirectory: where the service binaries are (default: beside this executable).
     ///   - reloader: re-reads `configuration` on SIGHUP (`nil`: a reload is refused with a log line).
+    ///   - board: where replica facts and metrics snapshots are shared with the HTTP server.
     public init(
         configuration: NodeConfiguration,
         catalog: ServiceCatalog,
         logger: Logger,
         signalFD: Int32,
         binaryDirectory: String? = nil,
-        reloader: ConfigurationReloader? = nil
+        reloader: ConfigurationReloader? = nil,
+        board: MetricsBoard = MetricsBoard()
     ) {
+        self.board = board
         self.signalFD = signalFD
         self.reloader = reloader
         self.configuration = configuration
@@ -103,6 +113,7 @@ public final class Supervisor {
         try prepareDataDirectory()
         try openSockets()
         defer { closeSockets() }
+        onStarted?()
         for definition in catalog.definitions {
             for index in 0..<definition.replicas {
                 replicas.append(Replica(service: definition.name, index: index, policy: definition.restart))
@@ -216,6 +227,7 @@ public final class Supervisor {
             try subscriber.subscribe(Topic.serviceReply.frame)
             // A service that joined the bus is brought up to date with the replica counts (ServiceHello).
             try subscriber.subscribe(Topic.serviceHello.frame)
+            try subscriber.subscribe(Topic.serviceMetrics.frame)
             self.control = control
             self.publisher = publisher
             self.subscriber = subscriber

@@ -83,6 +83,11 @@ pid_t bloom_spawn(const char *path, char *const argv[], char *const envp[], int 
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
     posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    /* Nothing else is inherited: descriptors opened without O_CLOEXEC by libraries in the supervisor (SwiftNIO's
+       listening and accepted sockets of the HTTP server) must not stay open in every service. */
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
     sigemptyset(&none);
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &none);

@@ -39,7 +39,8 @@ final class FullStackNode: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binaries + "/bloom-supervisor")
-        process.arguments = args + arguments
+        // No HTTP server unless a benchmark asks for one: the default port is one per machine.
+        process.arguments = args + (arguments.contains("--http") ? [] : ["--http", "off"]) + arguments
         let logPath = dataDirectory + ".log"
         if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = FileHandle(forWritingAtPath: logPath)

@@ -24,7 +24,7 @@ while let argument = arguments.next() {
 
 let all: [Benchmark] =
     coreBenchmarks + kuramotoBenchmarks + wireBenchmarks + chainBenchmarks + busBenchmarks + supervisorBenchmarks
-    + gossipBenchmarks + netBenchmarks + syncBenchmarks + fullStackBenchmarks
+    + gossipBenchmarks + netBenchmarks + syncBenchmarks + fullStackBenchmarks + httpBenchmarks
 var failed = false
 for benchmark in all where filter.map({ f in benchmark.names.contains { $0.contains(f) } }) ?? true {
     do {

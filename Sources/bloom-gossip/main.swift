@@ -29,6 +29,7 @@ await ServiceRunner.main(service: BloomGossipModule.serviceName) { context in
         logger: context.logger
     )
     context.link.onRedial { bus.redial() }
+    context.metrics.collect(bus)
     let service = try GossipService(bus: bus, configuration: settings, logger: context.logger)
     context.link.onQuery { query in
         guard query.cmd == "coherence" else {

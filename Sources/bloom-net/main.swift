@@ -38,6 +38,7 @@ await ServiceRunner.main(service: "bloom-net") { context in
         logger: context.logger
     )
     context.link.onRedial { bus.redial() }
+    context.metrics.collect(bus)
     let bridge = NetBusBridge(bus: bus, logger: context.logger)
     bridge.subscribe()
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -1,3 +1,4 @@
+import BloomHTTP
 import BloomServiceKit
 import BloomSupervisor
 import Foundation
@@ -68,7 +69,13 @@ do {
             service: "bloom-supervisor"
         )
     )
-    exit(try supervisor.run())
+    var http: NodeHTTP?
+    supervisor.onStarted = {
+        http = NodeHTTP.start(configuration: configuration, board: supervisor.board, logger: logger)
+    }
+    let code = try supervisor.run()
+    http?.stop()
+    exit(code)
 } catch {
     FileHandle.standardError.write(Data("bloom-supervisor: \(error)\n".utf8))
     exit(ExitCode.failure)

@@ -1,8 +1,53 @@
+import BloomServiceKit
 import BloomTestSupport
 import Foundation
 import Testing
 
 @Suite(.dedicatedThread) struct DeployTests {
+    static let deploy = ServiceDefinitionTests.repository + "/Deploy"
+
+    /// The Grafana dashboard is JSON and every series its queries name is one bloom-supervisor serves.
+    @Test func grafanaDashboard_parses_andQueriesOnlyServedSeries() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.deploy + "/grafana-dashboard.json"))
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        #expect(panels.count >= 10)
+        let served = Set(MetricNames.help.keys).union([
+            "process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds",
+        ])
+        let pattern = try Regex("(bloom|process)_[a-z0-9_]+")
+        var named = Set<String>()
+        for panel in panels {
+            for target in panel["targets"] as? [[String: Any]] ?? [] {
+                let expr = try #require(target["expr"] as? String)
+                for match in expr.matches(of: pattern) {
+                    var name = String(expr[match.range])
+                    for suffix in ["_bucket", "_sum", "_count"] where name.hasSuffix(suffix) && !served.contains(name) {
+                        name = String(name.dropLast(suffix.count))
+                    }
+                    #expect(served.contains(name), "panel \(panel["title"] ?? "?"): \(name)")
+                    named.insert(name)
+                }
+            }
+        }
+        #expect(named.contains("bloom_coherence_r") && named.contains("bloom_service_up"))
+    }
+
+    /// `Deploy/check`: the YAML parses, the scrape configuration and the alert rules have Prometheus's fields,
+    /// and they name only served series (promtool is not on the build machines).
+    @Test func monitoringFiles_passDeployCheck() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.deploy + "/check"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+    }
+
     static let unit = ServiceDefinitionTests.repository + "/Deploy/bloom-supervisor.service"
 
     @Test func systemdUnit_hasTheHardeningAndRestartPolicy() throws {

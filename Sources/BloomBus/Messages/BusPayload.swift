@@ -18,6 +18,7 @@ import BloomCore
 /// | `svc.heartbeat` | ``Heartbeat`` | str name, u8 replica, u32 pid, u32 boot id (24 bits), u8 state, u8 has tip (0/1), [the `chain.tip` layout], str host |
 /// | `svc.hello` | ``ServiceHello`` | empty (the sender is in the envelope) |
 /// | `svc.replicas` | ``ServiceReplicas`` | u8 count, then per service: str name, u8 replicas (1…64) |
+/// | `svc.metrics` | ``ServiceMetrics`` | rest: Prometheus text format 0.0.4, UTF-8, at most 1 MiB (no `service`/`replica` labels: the envelope's sender) |
 /// | `svc.query.<service>` | ``ServiceQuery`` | rest: JSON `{id, cmd, args}` (request id in the envelope) |
 /// | `svc.reply` | ``ServiceReply`` | rest: JSON result (request id in the envelope, flag `error` on failure) |
 ///

@@ -41,6 +41,7 @@ public enum SyncServiceFactory {
             logger: context.logger
         )
         context.link.onRedial { bus.redial() }
+        context.metrics.collect(bus)
         let link = context.link
         return SyncService(
             bus: bus,

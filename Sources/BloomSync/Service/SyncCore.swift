@@ -1,3 +1,4 @@
+import Dispatch
 import BloomBus
 import BloomChain
 import BloomCore
@@ -41,6 +42,8 @@ public final class SyncCore {
         self.mempool = Mempool(configuration: mempool)
         self.downloader = Downloader(tip: engine.tip, configuration: download)
         self.lastPublishedTip = engine.tip
+        SyncMetrics.prepare()
+        SyncMetrics.record(height: engine.tip.height, target: 0, mempool: 0)
     }
 
     /// The best tip.
@@ -90,6 +93,7 @@ public final class SyncCore {
         try engine.store.saveMempoolChanges(mempool.takeChanges())
         try engine.store.commitBatch()
         progress.sample(height: tip.height, target: downloader.targetHeight, now: now)
+        SyncMetrics.record(height: tip.height, target: downloader.targetHeight, mempool: mempool.count)
         if tip != lastPublishedTip {
             lastPublishedTip = tip
             actions.append(.publishTip(try announcedTip()))
@@ -182,7 +186,7 @@ public final class SyncCore {
     private func drainDownloaded(now: Double, wallClock: UInt32) throws(ChainError) -> [SyncAction] {
         var actions: [SyncAction] = []
         while let body = downloader.takeReady() {
-            let verdict = try engine.submit(body.bytes, now: wallClock)
+            let verdict = try validate(body.bytes, wallClock: wallClock)
             try apply(verdict, bytes: body.bytes, from: body.from, now: now, into: &actions)
             if verdict.verdict == .reject {
                 // The peer's header chain promised this block; the rest of that plan is not trusted either.
@@ -197,10 +201,17 @@ public final class SyncCore {
     func submit(_ bytes: [UInt8], from sender: PeerID?, now: Double, wallClock: UInt32) throws(ChainError)
         -> [SyncAction]
     {
-        let verdict = try engine.submit(bytes, now: wallClock)
+        let verdict = try validate(bytes, wallClock: wallClock)
         var actions: [SyncAction] = []
         try apply(verdict, bytes: bytes, from: sender, now: now, into: &actions)
         return actions
+    }
+
+    /// The chain rules' verdict on a block, timed for `bloom_block_validation_seconds`.
+    private func validate(_ bytes: [UInt8], wallClock: UInt32) throws(ChainError) -> BlockVerdict {
+        let start = DispatchTime.now()
+        defer { SyncMetrics.validation.recordInterval(since: start) }
+        return try engine.submit(bytes, now: wallClock)
     }
 
     private func apply(
@@ -225,9 +236,11 @@ public final class SyncCore {
             } else if let body {
                 actions += relay(body, hash: hash, height: entry.height, except: sender, now: now)
             }
+            SyncMetrics.accepted.increment()
             progress.connected(verdict.effects.connected.count)
             try updateMempool(after: verdict.effects)
         case .reject:
+            SyncMetrics.rejected(reason: verdict.reason)
             if let sender, verdict.reason != .timestampTooFarFuture {
                 actions.append(
                     .penalise(sender, points: Self.invalidBlockPoints, reason: "invalid block: \(verdict.reason)")

@@ -53,6 +53,8 @@ final class E2ENode: @unchecked Sendable {
             "--data-dir", dataDirectory, "--bind", address, "--port", String(port), "--log-level",
             ProcessInfo.processInfo.environment["BLOOM_E2E_LOG_LEVEL"] ?? "info",
             "--handshake-timeout", "5",
+            // The HTTP server on the node's own address, any free port (run/http.address says which).
+            "--http", "\(address):0",
         ]
         for peer in connect { arguments += ["--connect", peer] }
         if mine ?? self.mine { arguments += ["--mine", "--mine-profile", "quick", "--min-block-interval", "1"] }
@@ -108,6 +110,26 @@ final class E2ENode: @unchecked Sendable {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The port of the node's HTTP server, from `run/http.address`; nil before it listens.
+    func httpPort() -> Int? {
+        guard let text = try? String(contentsOfFile: dataDirectory + "/run/http.address", encoding: .utf8),
+            let colon = text.lastIndex(of: ":")
+        else { return nil }
+        return Int(text[text.index(after: colon)...].prefix { $0.isNumber })
+    }
+
+    /// `GET path` on the node's HTTP server; nil when it does not answer.
+    func http(_ path: String) -> HTTPGet.Response? {
+        guard let port = httpPort() else { return nil }
+        return try? HTTPGet.get(path, host: address, port: port)
+    }
+
+    /// `/metrics`, parsed; empty when the server does not answer or the text does not parse.
+    func metrics() -> [MetricFamily] {
+        guard let response = http("/metrics"), response.status == 200 else { return [] }
+        return (try? PrometheusText.parse(response.body)) ?? []
     }
 
     /// Every service replica as `bloom status --json` lists it.

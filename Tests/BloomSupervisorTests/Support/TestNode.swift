@@ -98,7 +98,9 @@ final class TestNode {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments =
-            ["--data-dir", dataDirectory, "--services-dir", servicesDirectory, "--port", "17618"] + arguments
+            ["--data-dir", dataDirectory, "--services-dir", servicesDirectory, "--port", "17618"]
+            // No HTTP server unless a test asks for one: the default port is one per machine.
+            + (arguments.contains("--http") ? [] : ["--http", "off"]) + arguments
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)
         process.standardOutput = log
