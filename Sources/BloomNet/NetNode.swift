@@ -156,8 +156,10 @@ public final class NetNode: @unchecked Sendable {
         if connection.isEstablished || connection.isClosed || NIODeadline.now() >= deadline {
             return drainAndClose(entry, deadline: deadline)
         }
+        // The entry belongs to this event loop, and the wait runs on it.
+        let bound = NIOLoopBound(entry, eventLoop: loop)
         return loop.scheduleTask(in: .milliseconds(10)) {}.futureResult.flatMap {
-            self.closeForShutdown(entry, deadline: deadline)
+            self.closeForShutdown(bound.value, deadline: deadline)
         }
     }
 
