@@ -93,7 +93,7 @@ enum BloomFuzzMain {
     static func runLibFuzzer(_ name: String) -> Never {
         selected = target(name)
         var argc = CommandLine.argc
-        var argv = CommandLine.unsafeArgv
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
         let status = LLVMFuzzerRunDriver(&argc, &argv) { data, size in
             let input = size == 0 || data == nil ? [] : Array(UnsafeBufferPointer(start: data, count: size))
             do {
