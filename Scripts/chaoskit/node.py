@@ -146,14 +146,14 @@ class Node:
         return self.ask("block", str(ident), timeout=8)
 
     def rss(self):
-        """{name: KiB} of the supervisor and each service, as running now."""
+        """{name: [pid, KiB]} of the supervisor and each service, as running now."""
         out = {}
         pid = self.supervisor_pid()
         if pid:
-            out["bloom-supervisor"] = rss_kib(pid)
+            out["bloom-supervisor"] = [pid, rss_kib(pid)]
         for s in self.services() or []:
             if s.get("pid"):
-                out[s["name"]] = rss_kib(int(s["pid"]))
+                out[s["name"]] = [int(s["pid"]), rss_kib(int(s["pid"]))]
         return out
 
     def signal_pid(self, pid, sig):
