@@ -28,6 +28,12 @@ if environment["BLOOM_TEST_PARENT_WATCH_ONLY"] == "1" {
     let armer = Thread { _ = ParentWatch.arm(environment: environment) }
     armer.start()
     while !armer.isFinished { usleep(1000) }
+    // A supervisor starts services with every signal unblocked (bloom_spawn); a test's shell may pass on a mask
+    // that blocks SIGTERM (Foundation's Process keeps the spawning thread's), which would hold the signal pending.
+    var term = sigset_t()
+    sigemptyset(&term)
+    sigaddset(&term, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &term, nil)
     FileHandle.standardOutput.write(Data("armed\n".utf8))
     while true { pause() }
 }
