@@ -29,7 +29,7 @@ import Testing
         #expect("\(error.map { "\($0)" } ?? "")".contains("bus-insecure"))
         #expect(throws: ConfigurationError.self) { try load(["--bus-pub", "tcp://10.0.0.5:7700"]) }
         let insecure = try load(["--bus-connect", "tcp://127.0.0.1:7700", "--bus-insecure"])
-        #expect(insecure.busInsecure && insecure.childArguments(replica: 0).contains("--bus-insecure"))
+        #expect(insecure.busInsecure && insecure.childArguments(replica: 0).contains("--bus-insecure=true"))
     }
 
     @Test(arguments: [
