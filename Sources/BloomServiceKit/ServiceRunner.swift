@@ -64,6 +64,10 @@ public enum ServiceRunner {
         arguments: [String] = Array(CommandLine.arguments.dropFirst()),
         makeServices: @Sendable (ServiceContext) async throws -> [any Service]
     ) async -> Never {
+        // Output goes to a pipe the supervisor reads; once it is gone a write must fail with EPIPE, not kill the
+        // process by SIGPIPE in the middle of its graceful stop (seen by the chaos soak after kill -9 of a
+        // supervisor: bloom-sync died at its first log line).
+        signal(SIGPIPE, SIG_IGN)
         CommandLineFlags.answerHelpOrVersion(
             arguments,
             program: service,
