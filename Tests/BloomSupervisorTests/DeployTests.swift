@@ -36,16 +36,8 @@ import Testing
     /// `Deploy/check`: the YAML parses, the scrape configuration and the alert rules have Prometheus's fields,
     /// and they name only served series (promtool is not on the build machines).
     @Test func monitoringFiles_passDeployCheck() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.deploy + "/check"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let checked = try runProcess("/usr/bin/env", ["python3", Self.deploy + "/check"])
+        #expect(checked.status == 0, "\(checked.output)")
     }
 
     static let unit = ServiceDefinitionTests.repository + "/Deploy/bloom-supervisor.service"
@@ -91,17 +83,9 @@ import Testing
         let text = try String(contentsOfFile: Self.unit, encoding: .utf8)
             .replacingOccurrences(of: "/usr/local/bin/bloom-supervisor", with: TestNode.binaries + "/bloom-supervisor")
         try text.write(toFile: directory + "/bloom-supervisor.service", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: analyze)
         // --man=no: Documentation= names `man bloom`, which exists once Scripts/install ran, not on a build machine.
-        process.arguments = ["verify", "--man=no", directory + "/bloom-supervisor.service"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let verified = try runProcess(analyze, ["verify", "--man=no", directory + "/bloom-supervisor.service"])
+        #expect(verified.status == 0, "\(verified.output)")
     }
 
     @Test func containerfile_buildsWithSwiftInstallsLibzmqAndRunsTheSupervisor() throws {

@@ -14,13 +14,13 @@ import Testing
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
         let secrets = work + "/secrets.yaml"
-        let made = try run(Self.directory + "/make-secrets", ["--bloom", TestNode.binaries + "/bloom", "--out", secrets])
+        let made = try runProcess(Self.directory + "/make-secrets", ["--bloom", TestNode.binaries + "/bloom", "--out", secrets])
         #expect(made.status == 0, "make-secrets: \(made.output)")
         let text = try String(contentsOfFile: secrets, encoding: .utf8)
         #expect(text.components(separatedBy: "bus.key:").count == 3, "two secret keys in \(secrets)")
 
         let manifests = ["configmap.yaml", "chain.yaml", "net.yaml"].map { Self.directory + "/" + $0 }
-        let validated = try run(
+        let validated = try runProcess(
             "/usr/bin/env",
             ["python3", "-m", "kubernetes_validate", "-k", Self.kubernetesVersion, "--strict"] + manifests + [secrets]
         )
@@ -43,18 +43,5 @@ import Testing
         #expect(chain.contains("--bus-bind=tcp://0.0.0.0:7700"))
         #expect(net.contains("--bus-connect=tcp://bloom-chain-0.bloom-bus:7700"))
         #expect(net.contains("--services=net") && chain.contains("--services=sync,gossip"))
-    }
-
-    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
     }
 }

@@ -1,3 +1,4 @@
+import BloomTestSupport
 import Foundation
 
 /// Hosts for a cross-host test: one network namespace per host, each with an `eth0` (a veth pair) on a bridge of
@@ -90,18 +91,10 @@ final class CrossHostNetwork: @unchecked Sendable {
 
     @discardableResult
     private func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw E2EError("ip \(arguments.joined(separator: " ")): \(output)")
+        let result = try runProcess("/usr/sbin/ip", arguments)
+        guard result.status == 0 else {
+            throw E2EError("ip \(arguments.joined(separator: " ")): \(result.output)")
         }
-        return output
+        return result.output
     }
 }
