@@ -49,7 +49,10 @@ enum HumanOutput {
             var lastExit = "-"
             if let exit = entry["last_exit"], exit != .null { lastExit = text(exit["reason"]) }
             var state = text(entry["state"])
-            if let failure = entry["failure"]?.stringValue { state += " (\(failure))" }
+            if let failure = entry["failure"]?.stringValue {
+                let retry = entry["retry_in_s"]?.numberValue.map { "; retry in \(Int($0)) s" } ?? ""
+                state += " (\(failure)\(retry))"
+            }
             let uptime = entry["uptime_s"]?.numberValue.map { String(format: "%.1fs", $0) } ?? "-"
             return [
                 text(entry["name"]), text(entry["replica"]), text(entry["pid"]), state, uptime, text(entry["restarts"]),

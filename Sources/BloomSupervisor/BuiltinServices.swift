@@ -21,6 +21,7 @@ public enum BuiltinServices {
             stable_s = 3
             max_restarts = 5
             window_s = 60
+            retry_failed_s = 300
 
             [timeouts]
             readiness_s = 30
@@ -46,6 +47,7 @@ public enum BuiltinServices {
             stable_s = 3
             max_restarts = 5
             window_s = 60
+            retry_failed_s = 300
 
             [timeouts]
             readiness_s = 30
@@ -71,6 +73,7 @@ public enum BuiltinServices {
             stable_s = 3
             max_restarts = 5
             window_s = 60
+            retry_failed_s = 300
 
             [timeouts]
             readiness_s = 30

@@ -58,6 +58,8 @@ struct Replica {
     var lastExit: ExitRecord?
     var tracker: RestartTracker
     var failure: String?
+    /// When a failed replica is started again by itself (state `failed`); nil: only an operator's restart.
+    var retryAt: Double?
 
     init(service: String, index: Int, policy: RestartPolicy) {
         self.service = service
@@ -77,6 +79,7 @@ struct Replica {
             "last_exit": lastExit?.json ?? .null,
         ]
         if let failure { entry["failure"] = .string(failure) }
+        if state == .failed, let retryAt { entry["retry_in_s"] = .number(max(0, (retryAt - now).rounded(.up))) }
         if let bootID { entry["boot_id"] = .number(Double(bootID)) }
         return .object(entry)
     }

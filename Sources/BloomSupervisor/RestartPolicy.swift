@@ -22,6 +22,10 @@ public struct RestartPolicy: Equatable, Sendable {
     public var maxRestarts: Int = 5
     /// The intensity window, seconds (60 s).
     public var window: Double = 60
+    /// A replica that failed by the intensity limit is started again this long after it failed, seconds; 0 never
+    /// (300 s). Crash loops often end by themselves (a full disk freed, a peer or a file back); Kubernetes'
+    /// CrashLoopBackOff keeps trying every 5 minutes for the same reason. Exit code 78 is never retried.
+    public var retryFailed: Double = 300
 
     /// The defaults of DESIGN.md.
     public init() {}

@@ -14,14 +14,16 @@ public enum ExitStatus: Equatable, Sendable {
 ///
 /// Rules (DESIGN.md, "Restarts"): the delay starts at `backoffInitial` and doubles up to `backoffMax`; an exit after
 /// the replica was ready for `stable` seconds resets the delay and is not counted; more than `maxRestarts` counted
-/// restarts within `window` seconds → failed. Exit code 78 → failed at once. `mode` decides which exits restart.
+/// restarts within `window` seconds → failed, and tried again `retryFailed` seconds later. Exit code 78 → failed at
+/// once, for good. `mode` decides which exits restart.
 public struct RestartTracker: Equatable, Sendable {
     /// What to do after an exit.
     public enum Decision: Equatable, Sendable {
         /// Start again after this many seconds.
         case restart(after: Double)
-        /// Give up: the replica is `failed` until an operator restarts it.
-        case fail(reason: String)
+        /// Give up: the replica is `failed` until an operator restarts it or, when `retryAfter` is set, until that
+        /// many seconds have passed.
+        case fail(reason: String, retryAfter: Double?)
         /// The policy does not restart this exit: the replica stays `stopped`.
         case stay(reason: String)
     }
@@ -41,7 +43,7 @@ public struct RestartTracker: Equatable, Sendable {
 
     /// Decides what follows an exit at `now` of a replica that had been ready since `readySince` (nil: never ready).
     public mutating func decide(exit: ExitStatus, readySince: Double?, now: Double) -> Decision {
-        if exit.isPermanentFailure { return .fail(reason: "exit code 78: permanent failure") }
+        if exit.isPermanentFailure { return .fail(reason: "exit code 78: permanent failure", retryAfter: nil) }
         switch policy.mode {
         case .never: return .stay(reason: "restart policy is never")
         case .onFailure where exit == .exited(0): return .stay(reason: "exited cleanly (policy on-failure)")
@@ -57,7 +59,8 @@ public struct RestartTracker: Equatable, Sendable {
         counted.append(now)
         if counted.count > policy.maxRestarts {
             return .fail(
-                reason: "more than \(policy.maxRestarts) restarts within \(Self.format(policy.window)) s"
+                reason: "more than \(policy.maxRestarts) restarts within \(Self.format(policy.window)) s",
+                retryAfter: policy.retryFailed > 0 ? policy.retryFailed : nil
             )
         }
         let delay = nextDelay

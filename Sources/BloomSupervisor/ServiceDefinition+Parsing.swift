@@ -43,6 +43,7 @@ extension ServiceDefinition {
         restart.stable = try reader.number("restart", "stable_s", default: 3, range: 0...86400)
         restart.maxRestarts = try reader.integer("restart", "max_restarts", default: 5, range: 0...10_000)
         restart.window = try reader.number("restart", "window_s", default: 60, range: 0.001...86400)
+        restart.retryFailed = try reader.number("restart", "retry_failed_s", default: 300, range: 0...86400)
         self.restart = restart
         readinessTimeout = try reader.number("timeouts", "readiness_s", default: 30, range: 0.01...3600)
         heartbeatTimeout = try reader.number("timeouts", "heartbeat_s", default: 5, range: 0.01...3600)
@@ -61,7 +62,7 @@ private struct DefinitionReader {
 
     static let known: [String: Set<String>] = [
         "service": ["name", "command", "arguments", "environment", "replicas", "scalable", "stop_order"],
-        "restart": ["policy", "backoff_initial_ms", "backoff_max_ms", "stable_s", "max_restarts", "window_s"],
+        "restart": ["policy", "backoff_initial_ms", "backoff_max_ms", "stable_s", "max_restarts", "window_s", "retry_failed_s"],
         "timeouts": ["readiness_s", "heartbeat_s", "stop_s"],
     ]
 

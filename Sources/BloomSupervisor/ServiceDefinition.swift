@@ -19,6 +19,7 @@ import BloomServiceKit
 /// stable_s = 3                # ready this long → back-off reset, restart not counted
 /// max_restarts = 5            # more counted restarts than this within window_s → failed
 /// window_s = 60
+/// retry_failed_s = 300        # a failed replica (not exit 78) is started again this long after; 0 = never
 ///
 /// [timeouts]
 /// readiness_s = 30            # spawn → first heartbeat

@@ -127,6 +127,7 @@ extension Supervisor {
         case .restart:
             replicas[position].tracker.reset()
             replicas[position].failure = nil
+            replicas[position].retryAt = nil
             replicas[position].restarts += 1
             spawn(at: position, now: now)
         case .remove:
@@ -153,13 +154,18 @@ extension Supervisor {
                 "restart scheduled",
                 metadata: metadata(replicas[position]).merging([BloomLogKeys.delayMs: "\(Int(delay * 1000))"]) { $1 }
             )
-        case .fail(let reason):
+        case .fail(let reason, let retryAfter):
             replicas[position].state = .failed
             replicas[position].failure = reason
-            // Loud on purpose: an operator must act (`bloom restart`), the others keep running.
+            replicas[position].retryAt = retryAfter.map { now + $0 }
+            // Loud on purpose: an operator should look (`bloom restart` clears it), the others keep running.
+            var details = ["bloom.reason": Logger.MetadataValue.string(reason)]
+            if let retryAfter { details[BloomLogKeys.delayMs] = "\(Int(retryAfter * 1000))" }
             logger.critical(
-                "SERVICE FAILED: not restarting it; `bloom restart` clears this",
-                metadata: metadata(replicas[position]).merging(["bloom.reason": "\(reason)"]) { $1 }
+                retryAfter == nil
+                    ? "SERVICE FAILED: not restarting it; `bloom restart` clears this"
+                    : "SERVICE FAILED: trying again after the delay; `bloom restart` clears this now",
+                metadata: metadata(replicas[position]).merging(details) { $1 }
             )
         case .stay(let reason):
             replicas[position].state = .stopped
@@ -187,6 +193,16 @@ extension Supervisor {
             guard let definition = definition(of: replica) else { continue }
             switch replica.state {
             case .backoff where now >= replica.deadline && !shuttingDown:
+                replicas[position].restarts += 1
+                spawn(at: position, now: now)
+            case .failed where replica.retryAt.map { now >= $0 } == true && !shuttingDown:
+                logger.notice(
+                    "retrying a failed service",
+                    metadata: metadata(replica).merging(["bloom.reason": "\(replica.failure ?? "")"]) { $1 }
+                )
+                replicas[position].tracker.reset()
+                replicas[position].failure = nil
+                replicas[position].retryAt = nil
                 replicas[position].restarts += 1
                 spawn(at: position, now: now)
             case .stopping where now >= replica.deadline && replica.child != nil && replica.killReason == nil:

@@ -85,6 +85,7 @@ extension Supervisor {
         case .backoff, .failed, .stopped:
             replicas[position].tracker.reset()
             replicas[position].failure = nil
+            replicas[position].retryAt = nil
             replicas[position].restarts += 1
             spawn(at: position, now: now)
         }

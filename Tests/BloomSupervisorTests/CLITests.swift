@@ -16,6 +16,7 @@ import Testing
                 .object([
                     "name": .string("bloom-sync"), "replica": .number(0), "pid": .null, "state": .string("failed"),
                     "restarts": .number(5), "uptime_s": .null, "failure": .string("more than 5 restarts within 60 s"),
+                    "retry_in_s": .number(287),
                     "last_exit": .object(["code": .number(1), "signal": .null, "reason": .string("exited with code 1")]
                     ),
                 ]),
@@ -26,7 +27,7 @@ import Testing
         #expect(lines[0].hasPrefix("SERVICE     REPLICA  PID   STATE"))
         #expect(lines[1].hasPrefix("bloom-net   0        4242  ready"))
         #expect(lines[1].contains("12.5s"))
-        #expect(lines[2].contains("failed (more than 5 restarts within 60 s)"))
+        #expect(lines[2].contains("failed (more than 5 restarts within 60 s; retry in 287 s)"))
         #expect(lines[2].hasSuffix("exited with code 1"))
     }
 

@@ -25,7 +25,7 @@ import Testing
     @Test func decide_whenMoreThanMaxRestartsInTheWindow_fails() {
         var tracker = RestartTracker(policy: RestartPolicy())
         for step in 0..<5 {
-            #expect(tracker.decide(exit: .signaled(9), readySince: nil, now: Double(step)) != .fail(reason: ""))
+            #expect(tracker.decide(exit: .signaled(9), readySince: nil, now: Double(step)) != .fail(reason: "", retryAfter: nil))
             if case .fail = tracker.decide(exit: .signaled(9), readySince: nil, now: Double(step) + 0.5) {
                 #expect(step == 2, "the sixth counted restart within 60 s fails")
                 return
@@ -64,11 +64,28 @@ import Testing
             var policy = RestartPolicy()
             policy.mode = mode
             var tracker = RestartTracker(policy: policy)
-            guard case .fail(let reason) = tracker.decide(exit: .exited(78), readySince: nil, now: 0) else {
+            let decision = tracker.decide(exit: .exited(78), readySince: nil, now: 0)
+            guard case .fail(let reason, let retryAfter) = decision else {
                 Issue.record("78 must fail (\(mode))")
                 continue
             }
             #expect(reason.contains("78"))
+            #expect(retryAfter == nil, "a permanent failure is never retried by itself")
+        }
+    }
+
+    @Test func decide_whenTheIntensityLimitFails_retriesAfterThePolicysDelayOrNever() {
+        for (retryFailed, expected) in [(300.0, 300.0 as Double?), (0, nil)] {
+            var policy = RestartPolicy()
+            policy.retryFailed = retryFailed
+            policy.maxRestarts = 1
+            var tracker = RestartTracker(policy: policy)
+            _ = tracker.decide(exit: .exited(1), readySince: nil, now: 0)
+            guard case .fail(_, let retryAfter) = tracker.decide(exit: .exited(1), readySince: nil, now: 1) else {
+                Issue.record("the second counted restart within the window must fail")
+                continue
+            }
+            #expect(retryAfter == expected)
         }
     }
 

@@ -75,6 +75,37 @@ import Testing
         #expect(cleared["bloom-sync/0"]?["restarts"] == .number(6))
     }
 
+    @Test func crashLoop_thatEndsByItself_isRetriedAfterRetryFailedWithoutAnOperator() throws {
+        // A full disk freed later is the case: bloom-sync crash-loops into `failed`, the cause goes away, and the
+        // supervisor's own retry brings it back (retry_failed_s, 1 s here instead of 300 s).
+        let node = try TestNode()
+        let crashing = node.root + "/sync-crashes"
+        try node.rewrite(
+            TestNode.standard(
+                sync: "[restart]\nmax_restarts = 1\nretry_failed_s = 1",
+                environment: ["bloom-sync": ["BLOOM_TEST_EXIT_AFTER_MS=20", "BLOOM_TEST_EXIT_WHILE=\(crashing)"]]
+            )
+        )
+        _ = FileManager.default.createFile(atPath: crashing, contents: nil)
+        defer { node.shutdown() }
+        try node.start()
+        // Still crashing when retried: failed again, with the retry announced in status.
+        let failedTwice = try node.waitFor("sync failed a second time", seconds: 60) { status in
+            status["bloom-sync/0"]?["state"] == .string("failed")
+                && (status["bloom-sync/0"]?["restarts"]?.numberValue ?? 0) >= 3
+        }
+        #expect(failedTwice["bloom-sync/0"]?["retry_in_s"]?.numberValue != nil)
+        #expect(node.log.contains("SERVICE FAILED: trying again after the delay"))
+        #expect(node.log.contains("retrying a failed service"))
+        try FileManager.default.removeItem(atPath: crashing)
+        let healed = try node.waitFor("sync ready without a restart request", seconds: 60) {
+            $0["bloom-sync/0"]?["state"] == .string("ready")
+        }
+        #expect(healed["bloom-sync/0"]?["failure"] == nil)
+        #expect(healed["bloom-sync/0"]?["retry_in_s"] == nil)
+        #expect(healed["bloom-net/0"]?["restarts"] == .number(0))
+    }
+
     @Test func hungService_isKilledAndRestarted() throws {
         let node = try TestNode(
             services: TestNode.standard(
