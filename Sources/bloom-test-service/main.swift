@@ -10,6 +10,7 @@ import ServiceLifecycle
 //   BLOOM_TEST_IGNORE_SIGTERM=1  ignore SIGTERM (the supervisor must SIGKILL it)
 //   BLOOM_TEST_CLOSE_OUTPUT=1    close stdout and stderr at start (end of file for the supervisor)
 //   BLOOM_TEST_STOP_LOG=PATH     append "<name> <replica> <pid>" to PATH when stopping gracefully
+//   BLOOM_TEST_LOG_WHEN_ORPHANED=1  when stopping, log only once the supervisor process is wholly gone
 //   BLOOM_TEST_PARENT_WATCH_ONLY=1  no service: arm the parent watch from a thread that then ends, print "armed",
 //                                wait (a test kills the parent and expects the parent-death SIGTERM to end this)
 // It answers the queries `peers` (one fake peer per replica, with the BLOOM_REPLICAS it was started with as
@@ -63,12 +64,22 @@ struct FakeService: Service {
             while true { try? await Task.sleep(for: .seconds(3600)) }
         }
         try? await gracefulShutdown()
+        if environment["BLOOM_TEST_LOG_WHEN_ORPHANED"] == "1" {
+            // The parent-death signal comes when the spawning *thread* of the supervisor ends, possibly before its
+            // last thread has closed the log pipes; a new parent pid means the whole process is gone, pipes too.
+            let parent = getppid()
+            for _ in 0..<500 where getppid() == parent { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+        // As the real services do: their stop logs before it finishes (a write into a closed pipe, once the
+        // supervisor is gone).
+        context.logger.notice("stopping")
         if let path = environment["BLOOM_TEST_STOP_LOG"] {
             let line = "\(context.service) \(context.configuration.replica) \(getpid())\n"
-            if let handle = FileHandle(forWritingAtPath: path) {
-                handle.seekToEndOfFile()
-                handle.write(Data(line.utf8))
-                try? handle.close()
+            // O_APPEND and one write: replicas stopping at the same moment must not overwrite each other's line.
+            let descriptor = open(path, O_WRONLY | O_APPEND)
+            if descriptor >= 0 {
+                _ = line.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, $0.count - 1) }
+                close(descriptor)
             }
         }
     }

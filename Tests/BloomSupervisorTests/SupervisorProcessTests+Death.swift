@@ -68,6 +68,34 @@ extension SupervisorProcessTests {
 }
 
 extension SupervisorProcessTests {
+    /// Found by Scripts/chaos: a service's output is a pipe to its supervisor, so after a `kill -9` of the supervisor
+    /// the first log line of the service's graceful stop raised SIGPIPE and killed it mid-stop. Services ignore
+    /// SIGPIPE now; each must get through its stop handler (it appends itself to the stop log).
+    @Test func killedSupervisor_childrenFinishTheirGracefulStopDespiteTheClosedLogPipe() throws {
+        let node = try TestNode()
+        let stopLog = node.root + "/stops"
+        let environment = ["BLOOM_TEST_STOP_LOG=\(stopLog)", "BLOOM_TEST_LOG_WHEN_ORPHANED=1"]
+        try node.rewrite(
+            TestNode.standard(environment: [
+                "bloom-net": environment, "bloom-gossip": environment, "bloom-sync": environment,
+            ])
+        )
+        _ = FileManager.default.createFile(atPath: stopLog, contents: nil)
+        defer { node.shutdown() }
+        try node.start()
+        let status = try node.waitAllReady()
+        let pids = status.values.compactMap { $0["pid"]?.numberValue.map { Int32($0) } }
+        let process = try #require(node.process)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        pollUntil(seconds: 15) { !pids.contains(where: TestNode.alive) }
+        #expect(pids.filter(TestNode.alive).isEmpty, "children left running after the supervisor was killed")
+        let stopped = (try? String(contentsOfFile: stopLog, encoding: .utf8)) ?? ""
+        for service in ["bloom-net", "bloom-gossip", "bloom-sync"] {
+            #expect(stopped.contains(service + " "), "\(service) did not finish its graceful stop: \(stopped)")
+        }
+    }
+
     @Test func silentSupervisor_childrenStopGracefully() throws {
         let silence = ["BLOOM_SUPERVISOR_SILENCE_S=1"]
         let node = try TestNode(
