@@ -1,3 +1,4 @@
+import BloomCore
 import Synchronization
 
 /// The messages a ``BusClient`` received, as an `AsyncSequence`. The loop thread delivers them in batches (one
@@ -74,14 +75,14 @@ final class BusClientShared: Sendable {
     let malformed = Atomic<Int>(0)
     let sendFailures = Atomic<Int>(0)
     let probeSeen = Atomic<Bool>(false)
-    let droppedBySender = Mutex<[SenderID: UInt64]>([:])
+    let droppedBySender = Locked<[SenderID: UInt64]>([:])
 
     /// Messages yielded by the loop thread and not yet taken by the consumer: the loop stops reading at the limit.
     let outstanding = Atomic<Int>(0)
     /// The loop thread stopped polling the SUB socket; the consumer must wake it after taking messages.
     let paused = Atomic<Bool>(false)
     let receiveBufferLimit: Int
-    private let waker = Mutex<(@Sendable () -> Void)?>(nil)
+    private let waker = Locked<(@Sendable () -> Void)?>(nil)
 
     init(receiveBufferLimit: Int) {
         self.receiveBufferLimit = max(1, receiveBufferLimit)

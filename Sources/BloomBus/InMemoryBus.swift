@@ -1,4 +1,4 @@
-import Synchronization
+import BloomCore
 
 /// A bus without sockets, for testing pure service logic in one process: every ``InMemoryBus`` made from the same
 /// hub sees what the others publish, with the same topic matching (exact topic, or prefix), envelopes and
@@ -10,8 +10,8 @@ public final class InMemoryBusHub: Sendable {
         weak var bus: InMemoryBus?
     }
 
-    private let members = Mutex<[Member]>([])
-    private let published = Mutex<[BusMessage]>([])
+    private let members = Locked<[Member]>([])
+    private let published = Locked<[BusMessage]>([])
 
     /// A hub with no connections.
     public init() {}
@@ -44,7 +44,7 @@ public final class InMemoryBus: Bus {
     public let messages: BusMessages
     private let continuation: AsyncStream<[BusMessage]>.Continuation
     private let hub: InMemoryBusHub
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     struct State {
         var subscriptions: [[UInt8]] = []

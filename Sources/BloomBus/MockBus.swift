@@ -1,7 +1,6 @@
 import BloomCore
 import Foundation
 import Logging
-import Synchronization
 
 /// The real bus, in a temporary run directory, for testing one service in-process.
 ///
@@ -33,7 +32,7 @@ public final class MockBus: Sendable {
 
     private let forwarder: BusForwarder
     private let recorder: MockRecorder
-    private let sequences = Mutex<[MockSequenceKey: UInt64]>([:])
+    private let sequences = Locked<[MockSequenceKey: UInt64]>([:])
 
     /// Creates a temporary data directory and starts the forwarder in its `run/`.
     /// - Throws: ``MockBusError`` when the directory cannot be made, ``ZMQError`` when binding fails.

@@ -1,5 +1,4 @@
 import BloomCore
-import Synchronization
 
 /// The mock bus's tap on its forwarder: records every message and subscription (on the forwarder's thread) and
 /// serves `next` / `waitForSubscription` to async tests.
@@ -20,7 +19,7 @@ final class MockRecorder: ForwarderTap {
     }
 
     static let probePrefix = Array("bus.probe.".utf8)
-    let state = Mutex(State())
+    let state = Locked(State())
 
     // MARK: Forwarder thread
 

@@ -1,3 +1,4 @@
+import BloomCore
 import CZeroMQ
 import Dispatch
 import Foundation
@@ -139,8 +140,8 @@ final class SocketLoopShared<Command: Sendable>: Sendable {
         var waiters: [CheckedContinuation<ZMQError?, Never>] = []
     }
 
-    let queue = Mutex(Queue())
-    let finish = Mutex(Finish())
+    let queue = Locked(Queue())
+    let finish = Locked(Finish())
     let finishedSemaphore = DispatchSemaphore(value: 0)
     let droppedCommands = Atomic<Int>(0)
     let wakePipe: WakePipe

@@ -1,7 +1,6 @@
 import BloomChain
 import BloomCore
 import BloomWire
-import Synchronization
 
 /// The payloads that carry consensus objects: BLOCK (decode and the whole §5 evaluation), TX (decode and the
 /// structure rules) and BLOOM (certificate decode and verification).
@@ -17,7 +16,7 @@ enum CoreTargets {
     /// evaluating most inputs). A stored block, an orphan or an invalid-set entry can change a later verdict for
     /// the same bytes, so the engine is rebuilt after any verdict that names a hash; the properties checked
     /// below do not depend on it.
-    static let engine = Mutex<ChainEngine<InMemoryChainStore>?>(nil)
+    static let engine = Locked<ChainEngine<InMemoryChainStore>?>(nil)
 
     static func evaluate(_ bytes: [UInt8]) throws(ChainError) -> BlockVerdict {
         try engine.withLock { (cached: inout ChainEngine<InMemoryChainStore>?) throws(ChainError) -> BlockVerdict in

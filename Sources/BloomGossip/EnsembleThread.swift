@@ -1,6 +1,5 @@
 import BloomCore
 import Foundation
-import Synchronization
 
 /// What the ensemble thread publishes for the rest of the service.
 public struct EnsembleStatus: Equatable, Sendable {
@@ -57,8 +56,8 @@ public final class EnsembleThread: Sendable {
         var status: EnsembleStatus
     }
 
-    private let shared: Mutex<Shared>
-    private let controllerBox: Mutex<MiningController?>
+    private let shared: Locked<Shared>
+    private let controllerBox: Locked<MiningController?>
     private let clock: @Sendable () -> Double
     private let onEvent: @Sendable (Event) -> Void
     private let finished = DispatchSemaphore(value: 0)
@@ -85,8 +84,8 @@ public final class EnsembleThread: Sendable {
             attemptsPerSecond: 0,
             roundsPerSecond: 0
         )
-        self.shared = Mutex(Shared(status: status))
-        self.controllerBox = Mutex(controller)
+        self.shared = Locked(Shared(status: status))
+        self.controllerBox = Locked(controller)
         self.clock = clock
         self.onEvent = onEvent
     }

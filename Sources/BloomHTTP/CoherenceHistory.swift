@@ -1,6 +1,6 @@
+import BloomCore
 import BloomServiceKit
 import Foundation
-import Synchronization
 
 /// Coherence over time for `/api/coherence/history` and the dashboard's chart: local r, network r and each peer's r,
 /// one sample a second, in a ring of fixed capacity (a bit more than an hour), so memory is bounded whatever the
@@ -33,7 +33,7 @@ public final class CoherenceHistory: Sendable {
     public let capacity: Int
     /// Peers kept per sample: more are left out of that sample (the dashboard could not draw them apart anyway).
     public static let maxPeersPerSample = 128
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// An empty history of `capacity` samples.
     public init(capacity: Int = 3660) {

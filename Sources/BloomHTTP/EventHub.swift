@@ -1,12 +1,12 @@
+import BloomCore
 import NIOCore
 import NIOHTTP1
-import Synchronization
 
 /// The open `/events` streams (server-sent events). The poller broadcasts one event a second; each stream gets it on
 /// its own event loop. A stream whose client reads too slowly (its channel stops being writable) misses events
 /// instead of buffering them without bound.
 public final class EventHub: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let channels = Locked<[ObjectIdentifier: any Channel]>([:])
     /// Most streams served at once; one more is answered 503.
     public static let maxStreams = 64
 

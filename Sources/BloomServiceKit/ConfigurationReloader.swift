@@ -1,6 +1,6 @@
+import BloomCore
 import Foundation
 import Logging
-import Synchronization
 
 /// Re-reads a process's configuration on `SIGHUP` and keeps the running one, with only the live settings
 /// (`ConfigurationChanges.live`) moved to their new values; a bad file leaves it as it was.
@@ -73,7 +73,7 @@ public struct ConfigurationReloader: Sendable {
 
 /// What a service applies when its configuration is reloaded: `ServiceContext.reloads.onReload { … }`.
 public final class ConfigurationReloads: Sendable {
-    private let state = Mutex<(handlers: [@Sendable (NodeConfiguration) -> Void], settings: Set<String>)>(
+    private let state = Locked<(handlers: [@Sendable (NodeConfiguration) -> Void], settings: Set<String>)>(
         ([], ["log-level"])
     )
 

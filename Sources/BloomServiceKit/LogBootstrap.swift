@@ -1,6 +1,6 @@
+import BloomCore
 import Foundation
 import Logging
-import Synchronization
 
 /// Logging for every binary: one line per record on stderr, prefixed with the service name and replica.
 public enum LogBootstrap {
@@ -25,7 +25,7 @@ public enum LogBootstrap {
     /// The current process-wide level.
     public static var level: Logger.Level { processLevel.withLock { $0 } }
 
-    private static let processLevel = Mutex<Logger.Level>(.info)
+    private static let processLevel = Locked<Logger.Level>(.info)
 
     /// Logs where each configuration value came from, one line each, at info.
     public static func logProvenance(_ configuration: NodeConfiguration, to logger: Logger) {

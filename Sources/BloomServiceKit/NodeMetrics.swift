@@ -1,7 +1,7 @@
+import BloomCore
 import Metrics
 import Foundation
 import Prometheus
-import Synchronization
 
 /// A process's metrics: swift-metrics bootstrapped onto one swift-prometheus registry, plus collectors that render
 /// figures the process already counts elsewhere (the bus client's counters, `/proc/self`) at snapshot time.
@@ -12,9 +12,9 @@ import Synchronization
 public final class NodeMetrics: Sendable {
     /// The process's registry; swift-metrics' factory writes into it.
     public let registry: PrometheusCollectorRegistry
-    private let collectors = Mutex<[@Sendable () -> String]>([])
+    private let collectors = Locked<[@Sendable () -> String]>([])
 
-    private static let shared = Mutex<NodeMetrics?>(nil)
+    private static let shared = Locked<NodeMetrics?>(nil)
 
     /// A registry of its own, not bootstrapped (tests).
     public init() {

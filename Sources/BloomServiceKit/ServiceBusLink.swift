@@ -1,7 +1,7 @@
+import BloomCore
 import BloomBus
 import Foundation
 import Logging
-import Synchronization
 
 /// Answers one query; runs as a task, so it may await the service's actors.
 public typealias QueryHandler = @Sendable (QueryMessage) async -> Result<JSONValue, QueryFailure>
@@ -28,7 +28,7 @@ public final class ServiceBusLink: Sendable {
         var redialHandlers: [@Sendable () -> Void] = []
     }
 
-    private let shared: Mutex<Shared>
+    private let shared: Locked<Shared>
     private let finished = DispatchSemaphore(value: 0)
     private let identity: (name: String, sender: SenderID)
     /// A pipe that wakes the link's thread from its poll: a state change is announced at once (readiness is
@@ -53,7 +53,7 @@ public final class ServiceBusLink: Sendable {
         metrics: NodeMetrics? = nil,
         logger: Logger
     ) throws(ZMQError) {
-        shared = Mutex(Shared(state: initialState))
+        shared = Locked(Shared(state: initialState))
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw ZMQError(code: .init(rawValue: errno), operation: "pipe") }
         _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)

@@ -1,6 +1,6 @@
+import BloomCore
 import BloomServiceKit
 import Foundation
-import Synchronization
 
 /// What the supervisor's loop shares with its HTTP server: the replicas as the loop last saw them and every
 /// replica's latest `svc.metrics` snapshot. The loop writes (a lock held for a copy), the HTTP threads read and do
@@ -36,7 +36,7 @@ public final class MetricsBoard: Sendable {
         var retiredRestarts: [String: Int] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// The supervisor's own name in the `service` label.
     public static let supervisorService = "bloom-supervisor"

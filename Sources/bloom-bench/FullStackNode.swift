@@ -3,7 +3,6 @@ import BloomCLI
 import BloomCore
 import BloomServiceKit
 import Foundation
-import Synchronization
 
 /// One complete node for the full-stack benchmarks: a bloom-supervisor process (beside bloom-bench) on its own data
 /// directory, loopback address and port; questions through the control socket; `chain.tip` events timestamped by
@@ -19,7 +18,7 @@ final class FullStackNode: @unchecked Sendable {
     let dataDirectory: String
     var arguments: [String] = []
     private var process: Process?
-    private let pids = Mutex<Set<Int32>>([])
+    private let pids = Locked<Set<Int32>>([])
     /// Block hash → monotonic time its `chain.tip` was seen on this node's bus.
     let tipTimes = TipTimes()
     private var client: BusClient?
@@ -176,7 +175,7 @@ func fullStackRoot() throws -> String {
 
 /// Block hash → the monotonic time its tip was first seen, shared between the bus task and the benchmark.
 final class TipTimes: Sendable {
-    private let times = Mutex<[Hash256: Double]>([:])
+    private let times = Locked<[Hash256: Double]>([:])
 
     func record(_ hash: Hash256, at time: Double) {
         times.withLock { if $0[hash] == nil { $0[hash] = time } }

@@ -7,7 +7,6 @@ import BloomWire
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// bloom-sync figures: blocks validated and stored per second on the SQLite store, and IBD of a pre-built chain
 /// through the mock bus (real ZeroMQ endpoints) from one simulated BULK_SYNC peer.
@@ -130,7 +129,7 @@ enum SyncBenchmarkFixtures {
 
     /// Runs async work from the synchronous benchmark harness.
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let result = Mutex<Result<T, any Error>?>(nil)
+        let result = Locked<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
             let outcome: Result<T, any Error>
@@ -146,7 +145,7 @@ enum SyncBenchmarkFixtures {
     /// A peer's chain answered through a ``BlockServer``, shared between the benchmark's tasks.
     final class Peer: @unchecked Sendable {
         let engine: ChainEngine<InMemoryChainStore>
-        private let lock = Mutex(BlockServer())
+        private let lock = Locked(BlockServer())
 
         init(blocks: [Block]) throws {
             engine = try ChainEngine(store: InMemoryChainStore(), genesis: SyncBenchmarkFixtures.genesis)
@@ -182,7 +181,7 @@ enum SyncBenchmarkFixtures {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let engine = try ChainEngine(store: SQLiteChainStore(path: directory + "/chain.sqlite"), genesis: genesis)
-        let reached = Mutex<Double?>(nil)
+        let reached = Locked<Double?>(nil)
         let target = UInt32(count)
         let service = SyncService(
             bus: client,

@@ -2,7 +2,6 @@ import BloomBus
 import BloomCore
 import BloomTestSupport
 import Foundation
-import Synchronization
 import Testing
 
 @Suite("Flow control between the loop thread and the consumer")
@@ -94,11 +93,11 @@ struct FlowControlTests {
 
 /// Reads its one socket only while `open`; records the first byte of each message.
 final class GateHandler: SocketLoopHandler, Sendable {
-    let open = Mutex(false)
-    let received = Mutex<[UInt8]>([])
-    let finished = Mutex(false)
+    let open = Locked(false)
+    let received = Locked<[UInt8]>([])
+    let finished = Locked(false)
     /// Wake-ups the loop has handled.
-    let wakes = Mutex(0)
+    let wakes = Locked(0)
 
     func woke() {
         wakes.withLock { $0 += 1 }

@@ -1,7 +1,6 @@
 import BloomCore
 import BloomGossip
 import BloomTestSupport
-import Synchronization
 import Testing
 
 @Suite(.dedicatedThread) struct MiningControllerTests {
@@ -178,7 +177,7 @@ import Testing
     @Test func thread_afterASeal_reportsEachSkipReasonOnce_notEveryRound() async throws {
         var controller = try MiningController(configuration: Fixtures.miningConfiguration())
         controller.tipChanged(TipUpdate(height: 2, hash: Fixtures.hash(0x41)))
-        let skipped = Mutex(0)
+        let skipped = Locked(0)
         let (stream, continuation) = AsyncStream<EnsembleThread.Event>.makeStream()
         let thread = EnsembleThread(
             controller: controller,

@@ -3,11 +3,10 @@ import BloomCore
 import BloomGossip
 import BloomWire
 import Logging
-import Synchronization
 
 /// A clock the test moves by hand.
 final class ManualClock: Sendable {
-    private let value = Mutex(1000.0)
+    private let value = Locked(1000.0)
     var now: Double { value.withLock { $0 } }
     func advance(by seconds: Double) { value.withLock { $0 += seconds } }
     var read: @Sendable () -> Double { { [self] in self.now } }

@@ -4,7 +4,6 @@ import BloomCore
 import BloomSync
 import BloomTestSupport
 import Foundation
-import Synchronization
 import Testing
 
 /// Crash safety of the SQLite store: a child `bloom-sync --load-blocks` is killed with SIGKILL at random moments
@@ -16,8 +15,8 @@ import Testing
     /// Foundation cancels asynchronously, so with a new pipe per child the closed descriptor's number came back
     /// while its source was still registered, and libdispatch's event loop crashed the test process.
     final class Output: Sendable {
-        private let lines = Mutex<[String]>([])
-        private let pending = Mutex<String>("")
+        private let lines = Locked<[String]>([])
+        private let pending = Locked<String>("")
         private let ended = DispatchSemaphore(value: 0)
 
         /// Starts reading `handle` until end of file.

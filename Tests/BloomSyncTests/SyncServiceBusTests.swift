@@ -6,14 +6,13 @@ import BloomSync
 import BloomWire
 import Logging
 import ServiceLifecycle
-import Synchronization
 import Testing
 
 /// bloom-sync's real bus client against the mock bus (real ZeroMQ endpoints): the test plays bloom-net and the
 /// CLI.
 @Suite(.serialized) struct SyncServiceBusTests {
     final class TipLog: Sendable {
-        let tips = Mutex<[BloomBus.ChainTip]>([])
+        let tips = Locked<[BloomBus.ChainTip]>([])
     }
 
     @Test func service_onTheMockBus_storesARelayedBlock_publishesTheTip_answersQueries_andStopsOnShutdown()

@@ -7,7 +7,6 @@ import BloomTestSupport
 import BloomWire
 import Logging
 import ServiceLifecycle
-import Synchronization
 import Testing
 
 /// Initial block download through the real bus client and the mock bus: the test plays bloom-net and three
@@ -29,7 +28,7 @@ import Testing
         download.requestTimeout = 0.5
         let engine = try ChainEngine(store: SQLiteChainStore.inMemory(), genesis: SyncFixture.genesis)
         let owner = ChainOwner(core: SyncCore(engine: engine, rewardAddress: SyncFixture.bob, download: download))
-        let reached = Mutex(false)
+        let reached = Locked(false)
         var configuration = SyncService<BusClient>.Configuration()
         configuration.tickInterval = .milliseconds(50)
         let service = SyncService(

@@ -7,7 +7,6 @@ import BloomTestSupport
 import BloomWire
 import Logging
 import ServiceLifecycle
-import Synchronization
 import Testing
 
 /// A restarted bloom-sync is brought up to date (issue 12): once its subscriptions are in place it says hello,
@@ -18,7 +17,7 @@ import Testing
 
     /// Set once the service's tip is the target.
     final class Reached: Sendable {
-        let value = Mutex(false)
+        let value = Locked(false)
         var isSet: Bool { value.withLock { $0 } }
     }
 

@@ -1,5 +1,5 @@
+import BloomCore
 import Foundation
-import Synchronization
 import Testing
 
 /// Runs each test of a suite on a thread of its own instead of Swift's cooperative pool.
@@ -52,9 +52,9 @@ final class AsyncGate: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
-    init(width: Int) { state = Mutex(State(available: width)) }
+    init(width: Int) { state = Locked(State(available: width)) }
 
     func acquire() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

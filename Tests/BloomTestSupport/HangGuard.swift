@@ -1,5 +1,5 @@
+import BloomCore
 import BloomBus
-import Synchronization
 
 /// Runs `body` and throws ``TimedOut`` if it has not finished after `seconds` of running time.
 ///
@@ -41,7 +41,7 @@ private final class HangRace<T: Sendable>: Sendable {
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var isFinished: Bool { state.withLock { $0.finished } }
 
