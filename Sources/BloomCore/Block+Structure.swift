@@ -18,8 +18,21 @@ extension Block {
         if let first = transactions.first, !first.isCoinbaseShaped { return .firstTxNotCoinbase }
         if transactions.dropFirst().contains(where: \.isCoinbaseShaped) { return .extraCoinbase }
         // Two equal txids: the CVE-2012-2459 padding (same Merkle root) or a plain duplicate transfer.
-        if Set(txids).count != txids.count { return .doubleSpend }
+        if Self.containsDuplicate(txids) { return .doubleSpend }
         return nil
+    }
+
+    /// Whether two of `txids` are equal. Up to 32 they are compared pair by pair (at most 496 comparisons of four
+    /// words, no hashing and no allocation); beyond, through a set.
+    static func containsDuplicate(_ txids: [Hash256]) -> Bool {
+        let count = txids.count
+        if count > 32 { return Set(txids).count != count }
+        return txids.withUnsafeBufferPointer { ids in
+            for i in 0..<count {
+                for j in (i + 1)..<count where ids[i] == ids[j] { return true }
+            }
+            return false
+        }
     }
 
     /// §5 step 4.

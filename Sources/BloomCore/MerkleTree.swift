@@ -4,29 +4,35 @@ public enum MerkleTree {
     /// node of an odd level being paired with itself, until one node remains.
     public static func root(_ txids: [Hash256]) -> Hash256 {
         if txids.isEmpty { return .zero }
-        var level = txids
-        var pair = [UInt8](repeating: 0, count: 64)
-        while level.count > 1 {
-            var next: [Hash256] = []
-            next.reserveCapacity((level.count + 1) / 2)
-            var i = 0
-            while i < level.count {
-                let left = level[i]
-                let right = i + 1 < level.count ? level[i + 1] : left
-                pair.withUnsafeMutableBytes { buffer in
-                    left.withUnsafeBytes {
-                        UnsafeMutableRawBufferPointer(rebasing: buffer[0..<32]).copyMemory(from: $0)
-                    }
-                    right.withUnsafeBytes {
-                        UnsafeMutableRawBufferPointer(rebasing: buffer[32..<64]).copyMemory(from: $0)
-                    }
+        // One copy of the leaves, each level written over the one below it (node i of the next level only reads
+        // nodes 2i and 2i + 1): one allocation instead of one array per level and a 64-byte scratch array.
+        var nodes = txids
+        var count = nodes.count
+        return nodes.withUnsafeMutableBufferPointer { level in
+            while count > 1 {
+                var next = 0
+                var i = 0
+                while i < count {
+                    let left = level[i]
+                    let right = i + 1 < count ? level[i + 1] : left
+                    level[next] = parent(left, right)
+                    next += 1
+                    i += 2
                 }
-                next.append(pair.withUnsafeBytes { SHA256d.hash($0) })
-                i += 2
+                count = next
             }
-            level = next
+            // Each level halves (rounding up) a non-empty one, so exactly one node is left.
+            return level[0]
         }
-        // Each level halves (rounding up) a non-empty one, so exactly one node is left.
-        return level[0]
+    }
+
+    /// SHA256d(left ‖ right), the pair laid out in wire order on the stack.
+    @inline(__always)
+    static func parent(_ left: Hash256, _ right: Hash256) -> Hash256 {
+        var pair = (
+            left.w0.littleEndian, left.w1.littleEndian, left.w2.littleEndian, left.w3.littleEndian,
+            right.w0.littleEndian, right.w1.littleEndian, right.w2.littleEndian, right.w3.littleEndian
+        )
+        return withUnsafeBytes(of: &pair) { SHA256d.hash($0) }
     }
 }

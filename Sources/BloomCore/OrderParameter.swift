@@ -53,7 +53,15 @@ public enum OrderParameter {
 
     /// The order parameter of f32 phases widened to f64 (as certificate verification needs).
     public static func compute(_ phases: [Float]) -> (r: Double, psi: Double) {
-        compute(phases.map(Double.init))
+        let n = phases.count
+        if n == 0 { return (0, 0) }
+        // Widened into a temporary buffer (on the stack for a block's N) rather than a mapped array.
+        return phases.withUnsafeBufferPointer { narrow in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { wide in
+                for i in 0..<n { wide.initializeElement(at: i, to: Double(narrow[i])) }
+                return compute(UnsafeBufferPointer(wide))
+            }
+        }
     }
 
     /// |z| as numpy 2.x computes it: sqrt(fma(q, q, 1)) × big, q = small / big.

@@ -54,10 +54,14 @@ public enum PhaseMixing {
     }
 
     /// `incorporate_peer_phases(local, peer, w)` (spec §7.5): each local phase moves toward the (resampled) peer
-    /// phase along the unit circle, `atan2((1−w)·sin a + w·sin b, (1−w)·cos a + w·cos b)` taken mod 2π.
+    /// phase along the unit circle, to the angle of (1−w)·e^{ia} + w·e^{ib}, taken mod 2π.
     ///
-    /// Every product is rounded on its own and `1 − w` is computed once, as numpy does, so the result matches
-    /// the reference bit for bit given the same libm.
+    /// Computed as a + atan2(w·sin d, (1−w) + w·cos d) with d = b − a (the same vector turned by −a), with
+    /// `PhaseKernels`' inlined sine, cosine and arctangent: one angle reduction and one arctangent per phase
+    /// instead of five libm calls. The result agrees with the reference's recipe (`incorporatePeerPhasesExact`)
+    /// within the spec's 1e-12 rad, not bit for bit, which §7.5 allows; nothing in consensus depends on it.
+    /// Phases beyond ±8 (never produced by an ensemble, possible from a peer's f32 values) and a mixed vector of
+    /// exactly zero take the reference recipe.
     /// - Parameters:
     ///   - local: the local phases; the result has their count.
     ///   - peer: the peer's phases, of any count.
@@ -69,35 +73,80 @@ public enum PhaseMixing {
         peer: [Double],
         weight: Double
     ) throws(PhaseMixingError) -> [Double] {
+        try incorporate(local: local, peer: peer, weight: weight, exact: false)
+    }
+
+    /// `incorporate_peer_phases` by the reference's own recipe: `atan2((1−w)·sin a + w·sin b,
+    /// (1−w)·cos a + w·cos b)` mod 2π, every product rounded on its own and `1 − w` computed once, as numpy does,
+    /// so the result matches the reference bit for bit given the same libm (`incorporate.json` records it). The
+    /// node mixes with `incorporatePeerPhases`; this is the baseline its tests and benchmark compare with.
+    public static func incorporatePeerPhasesExact(
+        local: [Double],
+        peer: [Double],
+        weight: Double
+    ) throws(PhaseMixingError) -> [Double] {
+        try incorporate(local: local, peer: peer, weight: weight, exact: true)
+    }
+
+    @inline(__always)
+    private static func incorporate(
+        local: [Double],
+        peer: [Double],
+        weight: Double,
+        exact: Bool
+    ) throws(PhaseMixingError) -> [Double] {
         if weight.isNaN { throw .weightIsNaN }
         guard weight >= 0, weight <= 1 else { throw .weightOutOfRange(weight) }
         let n = local.count
         let m = peer.count
         if n == 0 || m == 0 { return local }
         let keep = 1 - weight
-        var output = [Double](repeating: 0, count: n)
-        local.withUnsafeBufferPointer { a in
+        return local.withUnsafeBufferPointer { a in
             peer.withUnsafeBufferPointer { b in
+                // Array(unsafeUninitializedCapacity:) would reach the runtime's generic allocation path from here
+                // (BENCHMARKS.md, PHASE codec); one zero-filled array costs less.
+                var output = [Double](repeating: 0, count: n)
                 output.withUnsafeMutableBufferPointer { out in
                     if n == m {
                         for i in 0..<n {
-                            out[i] = mix(a[i], b[i], keep: keep, weight: weight)
+                            out[i] = exact
+                                ? mixExact(a[i], b[i], keep: keep, weight: weight)
+                                : mix(a[i], b[i], keep: keep, weight: weight)
                         }
                     } else {
                         let step = resampleStep(localCount: n, peerCount: m)
                         for i in 0..<n {
                             let index = resampleIndex(i, localCount: n, peerCount: m, step: step)
-                            out[i] = mix(a[i], b[index], keep: keep, weight: weight)
+                            out[i] = exact
+                                ? mixExact(a[i], b[index], keep: keep, weight: weight)
+                                : mix(a[i], b[index], keep: keep, weight: weight)
                         }
                     }
                 }
+                return output
             }
         }
-        return output
+    }
+
+    /// Phases within this bound take the kernels: b − a is then exact or off by at most half an ulp of 16
+    /// (1.8e-15), and the kernels' reduction holds (`PhaseKernels.sinCosBound`).
+    static let fastPhaseBound = 8.0
+
+    @inline(__always)
+    static func mix(_ a: Double, _ b: Double, keep: Double, weight: Double) -> Double {
+        // NaN fails both comparisons and takes the recipe, which returns NaN as the reference does.
+        guard abs(a) <= fastPhaseBound, abs(b) <= fastPhaseBound else {
+            return mixExact(a, b, keep: keep, weight: weight)
+        }
+        let (sinD, cosD) = PhaseKernels.sinCos(b - a)
+        let im = weight * sinD
+        let re = keep + weight * cosD
+        if im == 0 && re == 0 { return mixExact(a, b, keep: keep, weight: weight) }
+        return PhaseArithmetic.floorMod(a + PhaseKernels.atan2(im, re), BloomConstants.twoPi)
     }
 
     @inline(__always)
-    private static func mix(_ a: Double, _ b: Double, keep: Double, weight: Double) -> Double {
+    static func mixExact(_ a: Double, _ b: Double, keep: Double, weight: Double) -> Double {
         let reLocal = keep * cos(a)
         let rePeer = weight * cos(b)
         let imLocal = keep * sin(a)

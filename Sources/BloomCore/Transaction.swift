@@ -106,5 +106,38 @@ public struct Transaction: Hashable, Sendable {
     }
 
     /// SHA256d of the signing bytes: signatures are not committed.
-    public var txid: Hash256 { SHA256d.hash(signingBytes()) }
+    ///
+    /// The signing bytes are stored into a temporary buffer (on the stack for ordinary transactions) rather than
+    /// appended to an array field by field: a block's validation computes every txid (callgrind: about 1,000
+    /// instructions and one allocation less per transaction). `TransactionTests` checks it against
+    /// `signingBytes()`.
+    public var txid: Hash256 {
+        let size = Transaction.minimumSize + 36 * inputs.count + TxOutput.size * outputs.count
+        return withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
+            var offset = 0
+            func store<T: FixedWidthInteger>(_ value: T) {
+                buffer.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
+                offset += MemoryLayout<T>.size
+            }
+            func store(_ hash: Hash256) {
+                store(hash.w0)
+                store(hash.w1)
+                store(hash.w2)
+                store(hash.w3)
+            }
+            store(version)
+            store(UInt32(truncatingIfNeeded: inputs.count))
+            for input in inputs {
+                store(input.prevTx)
+                store(input.outputIndex)
+            }
+            store(UInt32(truncatingIfNeeded: outputs.count))
+            for output in outputs {
+                store(output.amount)
+                store(output.address)
+            }
+            store(locktime)
+            return SHA256d.hash(UnsafeRawBufferPointer(buffer))
+        }
+    }
 }

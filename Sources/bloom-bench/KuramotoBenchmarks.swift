@@ -16,21 +16,38 @@ let kuramotoBenchmarks: [Benchmark] = [
             Figure(name: "kuramoto_meanfield_vs_pairwise_ratio", value: meanField / pairwise, unit: "x"),
         ]
     },
-    Benchmark(names: ["incorporate_per_s"]) { quick in
+    Benchmark(names: ["incorporate_per_s", "incorporate_exact_per_s", "incorporate_fast_vs_exact_ratio"]) { quick in
+        // The node's mix (inlined kernels, within 1e-12 rad of the reference) against the reference's recipe
+        // (five libm calls a phase, bit-exact given the same libm), in the same run.
         let local = KuramotoEnsemble.initial(seed: 2, count: 63, frequencyStd: 0.5).phases
         let peer = KuramotoEnsemble.initial(seed: 3, count: 63, frequencyStd: 0.5).phases
-        var sink = 0.0
-        let rate = try measureRate(seconds: quick ? 0.25 : 2) {
-            for _ in 0..<100 {
-                let mixed = try PhaseMixing.incorporatePeerPhases(local: local, peer: peer, weight: 0.1)
-                sink += mixed[0]
-            }
-            return 100
-        }
-        blackHole(sink)
-        return [Figure(name: "incorporate_per_s", value: rate, unit: "ops/s")]
+        let fast = try incorporateRate(local: local, peer: peer, exact: false, seconds: quick ? 0.25 : 2)
+        let exact = try incorporateRate(local: local, peer: peer, exact: true, seconds: quick ? 0.25 : 2)
+        return [
+            Figure(name: "incorporate_per_s", value: fast, unit: "ops/s"),
+            Figure(name: "incorporate_exact_per_s", value: exact, unit: "ops/s"),
+            Figure(name: "incorporate_fast_vs_exact_ratio", value: fast / exact, unit: "x"),
+        ]
     },
 ]
+
+/// Calls per second of `incorporatePeerPhases` (or its exact recipe) on 63 / 63 phases; never inlined, so that a
+/// profile can toggle on it (`--toggle-collect='*incorporateRate*'`).
+@inline(never)
+private func incorporateRate(local: [Double], peer: [Double], exact: Bool, seconds: Double) throws -> Double {
+    var sink = 0.0
+    let rate = try measureRate(seconds: seconds) {
+        for _ in 0..<100 {
+            let mixed = exact
+                ? try PhaseMixing.incorporatePeerPhasesExact(local: local, peer: peer, weight: 0.1)
+                : try PhaseMixing.incorporatePeerPhases(local: local, peer: peer, weight: 0.1)
+            sink += mixed[0]
+        }
+        return 100
+    }
+    blackHole(sink)
+    return rate
+}
 
 /// The two forms behind separate, never-inlined functions, so that a profile tells them apart
 /// (`valgrind --tool=callgrind --toggle-collect='*meanFieldRoundRate*'`, see BENCHMARKS.md).
