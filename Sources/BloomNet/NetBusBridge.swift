@@ -8,8 +8,8 @@ import Logging
 /// |---|---|---|
 /// | `p2p.in.<TYPE>` | publish | every accepted frame; envelope peer id = the connection's id, sender = this replica |
 /// | `p2p.peer` | publish | connected (VERSION fields, address, direction) / disconnected (reason) |
-/// | `p2p.flow` | publish | a peer's send queue full / open again |
-/// | `p2p.out` | subscribe | send to one peer, all, or all but one |
+/// | `p2p.flow` | publish | a peer's send queue (channel and bulk queue) full / open again |
+/// | `p2p.out` | subscribe | send to one peer, all, or all but one; with the envelope's bulk flag (an answer to a request) behind relays, within the peer's bulk budget |
 /// | `p2p.ctl` | subscribe | penalise, disconnect, ban (peer or IP), connect |
 /// | `chain.tip` | subscribe | our height for VERSION |
 /// | `gossip.score` | subscribe | consistency scores, used when evicting inbound peers |
@@ -96,7 +96,12 @@ public final class NetBusBridge: NetEventSink {
                 case .all: target = .all
                 case .allExcept(let peer): target = .allExcept(peer)
                 }
-                node.send(type: MessageType(rawValue: out.messageType), payload: out.payload, to: target)
+                node.send(
+                    type: MessageType(rawValue: out.messageType),
+                    payload: out.payload,
+                    to: target,
+                    bulk: message.envelope.flags.contains(.bulk)
+                )
             case .p2pControl:
                 apply(try message.decode(P2PControl.self), to: node)
             case .chainTip:
