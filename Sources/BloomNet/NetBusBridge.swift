@@ -76,12 +76,22 @@ public final class NetBusBridge: NetEventSink {
         }
     }
 
-    /// Applies bus messages to `node` until the bus stops or the task is cancelled.
+    /// Applies bus messages to `node` until the bus stops or the task is cancelled, a batch at a time: in each
+    /// batch (everything received so far) answers to requests (`p2p.out` with the bulk flag) come after everything
+    /// else, so a relay never waits in this queue behind a backlog of answers (issue 15).
     public func run(node: NetNode) async {
-        for await message in bus.messages {
+        var iterator = bus.messages.makeAsyncIterator()
+        while let batch = await iterator.nextBatch() {
             if Task.isCancelled { return }
-            apply(message, to: node)
+            for message in Self.relaysFirst(batch) { apply(message, to: node) }
         }
+    }
+
+    /// `batch` with every bulk answer moved behind the other messages, each group in its own order.
+    static func relaysFirst(_ batch: [BusMessage]) -> [BusMessage] {
+        let isBulk = { (message: BusMessage) in message.topic == .p2pOut && message.envelope.flags.contains(.bulk) }
+        guard batch.contains(where: isBulk) else { return batch }
+        return batch.filter { !isBulk($0) } + batch.filter(isBulk)
     }
 
     /// Applies one message; malformed payloads are logged and dropped.

@@ -86,4 +86,28 @@ struct BulkQueueTests {
         #expect(flow(true) == true)
         #expect(!node.sink.all.contains { if case .disconnected(let p, _, _) = $0 { p == id } else { false } })
     }
+
+    @Test("the bus consumer applies a batch's relays before its bulk answers, each in its own order")
+    func busBatch_relaysFirst() {
+        let sender = SenderID(service: .sync, replica: 0, bootID: 1)
+        func out(_ type: MessageType, _ tag: UInt8, bulk: Bool) -> BusMessage {
+            let payload = P2POut(messageType: type.rawValue, target: .peer(PeerID(rawValue: 1)), payload: [tag])
+            return BusMessage(
+                topic: .p2pOut,
+                envelope: Envelope(flags: bulk ? [.bulk] : [], sender: sender),
+                payload: payload.encoded()
+            )
+        }
+        let control = BusMessage(
+            topic: .p2pControl,
+            envelope: Envelope(sender: sender),
+            payload: P2PControl.disconnect(peer: PeerID(rawValue: 2), reason: "x").encoded()
+        )
+        let batch = [out(.headers, 1, bulk: true), control, out(.headers, 2, bulk: true), out(.block, 3, bulk: false)]
+        let ordered = NetBusBridge.relaysFirst(batch).map { message -> String in
+            guard message.topic == .p2pOut, let decoded = try? message.decode(P2POut.self) else { return "ctl" }
+            return "\(decoded.payload[0])"
+        }
+        #expect(ordered == ["ctl", "3", "1", "2"])
+    }
 }
