@@ -70,33 +70,40 @@ final class HonestPeer: @unchecked Sendable {
 }
 
 /// Listens on the node's own bus for `chain.tip` and notes when each new tip was announced: the start of a
-/// block's trip to the honest peer (bloom-sync publishes the tip right after the block's relay).
+/// block's trip to the honest peer (bloom-sync publishes the tip right after the block's relay). It also counts the
+/// BLOOM frames bloom-net hands to the bus.
+///
+/// A plain SUB socket read by a thread of its own, not a ``BusClient`` consumed by a task: the cooperative pool is
+/// two threads here, and the end-to-end suites block them, so a task would note the tips seconds late.
 final class TipTap: @unchecked Sendable {
+    private static let bloomIn = Topic.p2pIn(messageType: MessageType.bloom.rawValue)
     private let context: ZMQContext
-    private let client: BusClient
     private let lock = NSLock()
     private var announced: [(hash: Hash256, height: UInt32, at: Date)] = []
     private var delivered = 0
-    private var task: Task<Void, Never>?
+    private var running = true
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
 
     init(node: E2ENode) throws {
         context = try ZMQContext.make()
-        client = try BusClient(
-            endpoints: try BusEndpoints.defaults(dataDirectory: node.dataDirectory),
-            sender: SenderID(service: .test, replica: 0, bootID: UInt32.random(in: 1...0x00FF_FFFF)),
-            context: context
-        )
-        client.subscribe(.chainTip)
-        // From the start, not when the replay scenario begins: a subscription made later reaches the forwarder some
-        // time after (ZeroMQ's slow joiner), and the first replays would go uncounted. Only replays travel there.
-        client.subscribe(Self.bloomIn)
-        let client = client
-        task = Task { [weak self] in
-            for await message in client.messages { self?.note(message) }
+        let socket = try context.makeSocket(.sub)
+        try socket.setOption(.receiveTimeout, 100)
+        try socket.setOption(.linger, 0)
+        try socket.connect(try BusEndpoints.defaults(dataDirectory: node.dataDirectory).subscribe)
+        try socket.subscribe(Topic.chainTip.frame)
+        // Only replays travel there.
+        try socket.subscribe(Self.bloomIn.frame)
+        let thread = Thread { [self] in
+            defer { finished.signal() }
+            while lock.withLock({ running }) {
+                guard let frames = try? socket.receive(), let message = try? BusMessage(frames: frames) else { continue }
+                note(message)
+            }
         }
+        self.thread = thread
+        thread.start()
     }
-
-    private static let bloomIn = Topic.p2pIn(messageType: MessageType.bloom.rawValue)
 
     private func note(_ message: BusMessage) {
         let now = Date()
@@ -111,11 +118,15 @@ final class TipTap: @unchecked Sendable {
         }
     }
 
+    /// Waits until the tap hears a tip (its subscriptions reached the forwarder; the node mines about once a second).
+    func joined(log node: E2ENode) async throws {
+        try await eventually("the tap hears a chain.tip", timeout: 60, log: node) {
+            lock.withLock { !announced.isEmpty }
+        }
+    }
+
     /// BLOOM frames bloom-net handed to the bus (`p2p.in.BLOOM`) so far.
     var bloomsDelivered: Int { lock.withLock { delivered } }
-
-    /// Waits until the bus delivers to the tap.
-    func joined() async throws { try await client.joined(timeout: .seconds(60)) }
 
     /// Tips announced at or after `since`.
     func tips(since: Date) -> [(hash: Hash256, height: UInt32, at: Date)] {
@@ -123,8 +134,8 @@ final class TipTap: @unchecked Sendable {
     }
 
     func stop() {
-        task?.cancel()
-        _ = client.stopAndWait()
+        guard lock.withLock({ defer { running = false }; return running }) else { return }
+        finished.wait()
         context.shutdown()
     }
 }
