@@ -1,6 +1,6 @@
 import BloomBus
 import BloomCore
-import BloomSync
+@testable import BloomSync
 import BloomTestSupport
 import BloomWire
 import Testing
@@ -115,5 +115,26 @@ private enum Wire32 {
         SyncBusTranslation.publish(.send(peer, .block([1, 2, 3])), on: bus)
         let flags = hub.history.map { $0.envelope.flags.contains(.bulk) }
         #expect(flags == [true, false])
+    }
+}
+
+@Suite struct SyncInboxQueueTests {
+    @Test func aReaderPastTheBound_goesOnOnceTheCoreTakesWork() async {
+        let queue = SyncInboxQueue(maxWaitingEvents: 2)
+        let reader = Task { await queue.add([.tick, .tick, .tick]) }
+        #expect(await queue.next() == .events([.tick, .tick, .tick]))
+        await reader.value
+        // Room again: a second add returns without anyone taking work.
+        await queue.add([.tick])
+        queue.finish()
+        #expect(await queue.next() == nil)
+    }
+
+    @Test func finish_releasesAReaderWaitingForRoom() async {
+        let queue = SyncInboxQueue(maxWaitingEvents: 1)
+        let reader = Task { await queue.add([.tick, .tick]) }
+        queue.finish()
+        await reader.value
+        #expect(await queue.next() == nil)
     }
 }

@@ -47,6 +47,9 @@ public struct SyncInbox: Sendable {
         self.maxQueuedPerPeer = max(1, maxQueuedPerPeer)
     }
 
+    /// Non-request events waiting (all handed out by the next ``take()``).
+    public var waitingEvents: Int { urgent.count }
+
     /// Requests waiting, all peers together.
     public var queuedRequests: Int { queues.values.reduce(0) { $0 + $1.count } }
 
@@ -117,21 +120,30 @@ public struct SyncInbox: Sendable {
 }
 
 /// A ``SyncInbox`` shared by the task that reads the bus and the task that hands work to the core.
+///
+/// The reader empties the bus client as fast as it delivers, so the bus's own bound on undelivered messages no
+/// longer holds bloom-sync's memory; this does instead: past ``maxWaitingEvents`` events waiting for the core, the
+/// reader stops taking more until the core takes them (messages then wait in the bus client and ZeroMQ, and are
+/// dropped and counted past its high-water mark, as before). Requests are bounded per peer by the inbox.
 final class SyncInboxQueue: Sendable {
     private struct State: Sendable {
         var inbox: SyncInbox
         var waiter: CheckedContinuation<SyncInbox.Work?, Never>?
+        var roomWaiter: CheckedContinuation<Void, Never>?
         var finished = false
     }
 
+    /// Events (not counting requests) that may wait for the core before the reader pauses.
+    let maxWaitingEvents: Int
     private let state: Mutex<State>
 
-    init(_ inbox: SyncInbox = SyncInbox()) {
+    init(_ inbox: SyncInbox = SyncInbox(), maxWaitingEvents: Int = 10_000) {
         state = Mutex(State(inbox: inbox))
+        self.maxWaitingEvents = max(1, maxWaitingEvents)
     }
 
-    /// Files arriving events; wakes the worker if it waits.
-    func add(_ events: [SyncEvent]) {
+    /// Files arriving events and wakes the worker if it waits; returns once there is room for more.
+    func add(_ events: [SyncEvent]) async {
         let wake = state.withLock { state -> (CheckedContinuation<SyncInbox.Work?, Never>, SyncInbox.Work)? in
             state.inbox.add(events)
             guard let waiter = state.waiter, let work = state.inbox.take() else { return nil }
@@ -139,29 +151,46 @@ final class SyncInboxQueue: Sendable {
             return (waiter, work)
         }
         if let (waiter, work) = wake { waiter.resume(returning: work) }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let room = state.withLock { state -> Bool in
+                if state.finished || state.inbox.waitingEvents < maxWaitingEvents { return true }
+                state.roomWaiter = continuation
+                return false
+            }
+            if room { continuation.resume() }
+        }
     }
 
     /// No more events: the worker's wait ends with nil (what is still queued is dropped, as messages still in the
-    /// bus were before).
+    /// bus were before), and a reader waiting for room goes on.
     func finish() {
-        let waiter = state.withLock { state in
+        let (waiter, roomWaiter) = state.withLock { state in
             state.finished = true
-            defer { state.waiter = nil }
-            return state.waiter
+            defer {
+                state.waiter = nil
+                state.roomWaiter = nil
+            }
+            return (state.waiter, state.roomWaiter)
         }
         waiter?.resume(returning: nil)
+        roomWaiter?.resume()
     }
 
     /// The next work, waiting for it; nil once finished or cancelled.
     func next() async -> SyncInbox.Work? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let now = state.withLock { state -> SyncInbox.Work?? in
-                    if state.finished { return .some(nil) }
-                    if let work = state.inbox.take() { return .some(work) }
-                    state.waiter = continuation
-                    return nil
+                let (now, room) = state.withLock { state -> (SyncInbox.Work??, CheckedContinuation<Void, Never>?) in
+                    if state.finished { return (.some(nil), nil) }
+                    guard let work = state.inbox.take() else {
+                        state.waiter = continuation
+                        return (nil, nil)
+                    }
+                    // Taking work made room: a paused reader goes on.
+                    defer { state.roomWaiter = nil }
+                    return (.some(work), state.roomWaiter)
                 }
+                room?.resume()
                 if let now { continuation.resume(returning: now) }
             }
         } onCancel: {

@@ -92,7 +92,7 @@ public struct SyncService<B: Bus>: Service {
                     var iterator = bus.messages.makeAsyncIterator()
                     while let batch = await iterator.nextBatch() {
                         let events = batch.compactMap(SyncBusTranslation.event(from:))
-                        if !events.isEmpty { inbox.add(events) }
+                        if !events.isEmpty { await inbox.add(events) }
                     }
                     inbox.finish()
                 }
