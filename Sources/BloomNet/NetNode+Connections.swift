@@ -264,13 +264,14 @@ extension NetNode {
         let promise = loop.makePromise(of: Void.self)
         let id = entry.id
         // Runs on the loop (the promise is the loop's): the entry may be gone by then, which is fine. A bulk frame
-        // written makes room for the next one.
-        promise.futureResult.whenComplete { _ in
+        // written makes room for the next one; a failed write does not (the channel is closing, and a write to a
+        // closed channel fails at once, so pumping from here would recurse through the whole queue).
+        promise.futureResult.whenComplete { result in
             guard let entry = self.peers[id] else { return }
             entry.pendingWriteBytes -= count
             if bulk {
                 entry.bulkInFlightBytes -= count
-                self.pumpBulk(entry)
+                if case .success = result { self.pumpBulk(entry) }
             }
             self.updateFlow(entry)
         }

@@ -110,4 +110,29 @@ struct BulkQueueTests {
         }
         #expect(ordered == ["ctl", "3", "1", "2"])
     }
+
+    @Test("a peer that resets while answers wait is let go, and the node goes on serving")
+    func resetWhileAnswersWait() throws {
+        let node = try NodeHarness(host: "127.0.11.7") {
+            $0.bulkBytesInFlight = 16 * 1024
+            $0.maxSendQueueBytes = 32 * 1024 * 1024
+        }
+        let (peer, id) = try #require(try node.handshakenPeer(from: "127.0.11.8", port: 9_304))
+        let payload = [UInt8](repeating: 7, count: 32 * 1024)
+        try node.node.eventLoop.submit {
+            for _ in 0..<300 { node.node.send(type: .tx, payload: payload, to: .one(id), bulk: true) }
+        }.wait()
+        // RST: the writes in flight fail, and the queued answers behind them must not be pushed after them.
+        var linger = linger(l_onoff: 1, l_linger: 0)
+        setsockopt(peer.fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+        // The socket's only descriptor is replaced by /dev/null (closing the socket, with the RST), so the peer's
+        // own close later closes /dev/null, not a descriptor someone else got meanwhile.
+        let null = open("/dev/null", O_RDONLY)
+        #expect(dup2(null, peer.fd) == peer.fd)
+        close(null)
+        #expect(node.sink.disconnected(id) != nil)
+        let (other, otherID) = try #require(try node.handshakenPeer(from: "127.0.11.9", port: 9_305))
+        node.node.send(type: .tx, payload: [1], to: .one(otherID))
+        #expect(other.readFrame()?.type == .tx)
+    }
 }
