@@ -90,6 +90,8 @@ final class TipTap: @unchecked Sendable {
         let socket = try context.makeSocket(.sub)
         try socket.setOption(.receiveTimeout, 100)
         try socket.setOption(.linger, 0)
+        // No high-water mark of our own: a burst of replays should not be dropped here.
+        try socket.setOption(.receiveHighWaterMark, 0)
         try socket.connect(try BusEndpoints.defaults(dataDirectory: node.dataDirectory).subscribe)
         try socket.subscribe(Topic.chainTip.frame)
         // Only replays travel there.
