@@ -258,7 +258,7 @@ let package = Package(
         // it runs the built binaries beside the test bundle (`swift build --build-tests` first).
         .testTarget(
             name: "BloomEndToEndTests",
-            dependencies: ["BloomTestSupport", "BloomCLI", "BloomServiceKit", "BloomWire", "BloomCore"]
+            dependencies: ["BloomTestSupport", "BloomCLI", "BloomServiceKit", "BloomWire", "BloomCore", "BloomBus"]
         ),
         // Fuzz targets: each decoder of outside bytes with the property it must keep. `Scripts/fuzz` builds
         // bloom-fuzz with libFuzzer in its own scratch path (.build-fuzz); the ordinary build compiles it without,

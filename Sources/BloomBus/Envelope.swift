@@ -38,6 +38,9 @@ public struct Envelope: Hashable, Sendable {
         public init(rawValue: UInt16) { self.rawValue = rawValue }
         /// A reply that reports a failure (its payload says which).
         public static let error = Flags(rawValue: 1 << 0)
+        /// `p2p.out`: the answer to a peer's request (HEADERS, BLOCKS, a requested BLOCK…). bloom-net sends it behind
+        /// relays and within the peer's bulk budget (issue 15: a relay never waits behind bulk answers).
+        public static let bulk = Flags(rawValue: 1 << 1)
     }
 
     /// Size of the encoded envelope.

@@ -8,8 +8,8 @@ import Logging
 /// |---|---|---|
 /// | `p2p.in.<TYPE>` | publish | every accepted frame; envelope peer id = the connection's id, sender = this replica |
 /// | `p2p.peer` | publish | connected (VERSION fields, address, direction) / disconnected (reason) |
-/// | `p2p.flow` | publish | a peer's send queue full / open again |
-/// | `p2p.out` | subscribe | send to one peer, all, or all but one |
+/// | `p2p.flow` | publish | a peer's send queue (channel and bulk queue) full / open again |
+/// | `p2p.out` | subscribe | send to one peer, all, or all but one; with the envelope's bulk flag (an answer to a request) behind relays, within the peer's bulk budget |
 /// | `p2p.ctl` | subscribe | penalise, disconnect, ban (peer or IP), connect |
 /// | `chain.tip` | subscribe | our height for VERSION |
 /// | `gossip.score` | subscribe | consistency scores, used when evicting inbound peers |
@@ -76,12 +76,22 @@ public final class NetBusBridge: NetEventSink {
         }
     }
 
-    /// Applies bus messages to `node` until the bus stops or the task is cancelled.
+    /// Applies bus messages to `node` until the bus stops or the task is cancelled, a batch at a time: in each
+    /// batch (everything received so far) answers to requests (`p2p.out` with the bulk flag) come after everything
+    /// else, so a relay never waits in this queue behind a backlog of answers (issue 15).
     public func run(node: NetNode) async {
-        for await message in bus.messages {
+        var iterator = bus.messages.makeAsyncIterator()
+        while let batch = await iterator.nextBatch() {
             if Task.isCancelled { return }
-            apply(message, to: node)
+            for message in Self.relaysFirst(batch) { apply(message, to: node) }
         }
+    }
+
+    /// `batch` with every bulk answer moved behind the other messages, each group in its own order.
+    static func relaysFirst(_ batch: [BusMessage]) -> [BusMessage] {
+        let isBulk = { (message: BusMessage) in message.topic == .p2pOut && message.envelope.flags.contains(.bulk) }
+        guard batch.contains(where: isBulk) else { return batch }
+        return batch.filter { !isBulk($0) } + batch.filter(isBulk)
     }
 
     /// Applies one message; malformed payloads are logged and dropped.
@@ -96,7 +106,12 @@ public final class NetBusBridge: NetEventSink {
                 case .all: target = .all
                 case .allExcept(let peer): target = .allExcept(peer)
                 }
-                node.send(type: MessageType(rawValue: out.messageType), payload: out.payload, to: target)
+                node.send(
+                    type: MessageType(rawValue: out.messageType),
+                    payload: out.payload,
+                    to: target,
+                    bulk: message.envelope.flags.contains(.bulk)
+                )
             case .p2pControl:
                 apply(try message.decode(P2PControl.self), to: node)
             case .chainTip:

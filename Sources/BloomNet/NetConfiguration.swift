@@ -42,6 +42,10 @@ public struct NetConfiguration: Sendable {
     public var sendQueueLowWater = 256 * 1024
     /// See ``sendQueueLowWater``.
     public var sendQueueHighWater = 1024 * 1024
+    /// Bytes of bulk answers (HEADERS, BLOCKS, requested blocks) one peer may have in the channel, not yet
+    /// written to its socket; the rest wait in bloom-net's bulk queue behind any relay (Bitcoin Core likewise
+    /// stops serving a peer whose send buffer is full, and relays never queue behind a backlog of answers).
+    public var bulkBytesInFlight = 256 * 1024
     /// How often timeouts are checked and outbound slots refilled, in seconds.
     public var tickInterval: Double = 1
     /// First delay before redialling a failed address; doubles up to ``maxRedialDelay``.

@@ -6,7 +6,10 @@ import NIOCore
 extension NetNode {
     /// `p2p.out`: frames `payload` for each target peer (escape form where negotiated); a peer that cannot take
     /// it (too large, bulk-sync type without `BULK_SYNC`, handshake not done) is skipped with a log line.
-    public func send(type: MessageType, payload: [UInt8], to target: SendTarget) {
+    ///
+    /// `bulk` (the envelope's bulk flag: an answer to the peer's request) queues it behind the peer's relays and
+    /// within its bulk budget (``NetConfiguration/bulkBytesInFlight``); anything else goes to the socket at once.
+    public func send(type: MessageType, payload: [UInt8], to target: SendTarget, bulk: Bool = false) {
         onLoop {
             let now = self.clock.monotonic()
             let entries: [PeerEntry]
@@ -16,7 +19,11 @@ extension NetNode {
             case .allExcept(let id): entries = self.peers.values.filter { $0.id != id }
             }
             for entry in entries where entry.connection.isEstablished {
-                self.perform(entry.connection.send(type: type, payload: payload, now: now), for: entry)
+                if bulk {
+                    self.queueBulk(type: type, payload: payload, for: entry)
+                } else {
+                    self.perform(entry.connection.send(type: type, payload: payload, now: now), for: entry)
+                }
             }
             self.scheduleFlush()
         }

@@ -91,9 +91,57 @@ extension NetNode {
         }
     }
 
+    /// The channel's own watermarks count only what it holds, not the bulk queue in front of it: `p2p.flow` comes
+    /// from ``updateFlow(_:)`` instead.
     func writabilityChanged(_ id: PeerID, writable: Bool) {
-        guard peers[id] != nil else { return }
-        sink.handle(.flow(id, open: writable))
+        guard let entry = peers[id] else { return }
+        updateFlow(entry)
+    }
+
+    /// `p2p.flow` on the edges of everything queued for the peer (channel and bulk queue): full above the high
+    /// watermark, open again below the low one (bloom-sync stops serving a full peer, spec §2.5 item 12).
+    func updateFlow(_ entry: PeerEntry) {
+        let queued = entry.pendingWriteBytes + entry.bulkQueuedBytes
+        if !entry.flowFull && queued > configuration.sendQueueHighWater {
+            entry.flowFull = true
+            sink.handle(.flow(entry.id, open: false))
+        } else if entry.flowFull && queued < max(1, configuration.sendQueueLowWater) {
+            entry.flowFull = false
+            sink.handle(.flow(entry.id, open: true))
+        }
+    }
+
+    /// Queues an answer to the peer's request behind its relays; it goes out as the bulk budget allows.
+    func queueBulk(type: MessageType, payload: [UInt8], for entry: PeerEntry) {
+        let queued = entry.pendingWriteBytes + entry.bulkQueuedBytes + payload.count
+        guard queued <= configuration.maxSendQueueBytes else {
+            // A peer that does not read is dropped rather than buffered for (issue 4, item 3).
+            close(entry, .sendQueueOverflow(bytes: queued))
+            return
+        }
+        entry.bulkQueue.append((type, payload))
+        entry.bulkQueuedBytes += payload.count
+        pumpBulk(entry)
+        updateFlow(entry)
+    }
+
+    /// Hands queued bulk answers to the channel while its bulk bytes stay under the budget.
+    func pumpBulk(_ entry: PeerEntry) {
+        var wrote = false
+        while entry.bulkInFlightBytes < max(1, configuration.bulkBytesInFlight), !entry.connection.isClosed,
+            let next = entry.bulkQueue.popFirst()
+        {
+            entry.bulkQueuedBytes -= next.payload.count
+            for action in entry.connection.send(type: next.type, payload: next.payload, now: clock.monotonic()) {
+                if case .send(let bytes) = action {
+                    write(bytes, to: entry, bulk: true)
+                    wrote = true
+                } else {
+                    perform([action], for: entry)
+                }
+            }
+        }
+        if wrote { scheduleFlush() }
     }
 
     func transportError(_ id: PeerID, error: Error) {
@@ -202,21 +250,34 @@ extension NetNode {
         entry.channel.close(promise: nil)
     }
 
-    private func write(_ bytes: [UInt8], to entry: PeerEntry) {
+    private func write(_ bytes: [UInt8], to entry: PeerEntry, bulk: Bool = false) {
         let count = bytes.count
-        guard entry.pendingWriteBytes + count <= configuration.maxSendQueueBytes else {
+        let queued = entry.pendingWriteBytes + entry.bulkQueuedBytes + count
+        guard queued <= configuration.maxSendQueueBytes else {
             // A peer that does not read is dropped rather than buffered for (issue 4, item 3).
-            close(entry, .sendQueueOverflow(bytes: entry.pendingWriteBytes + count))
+            close(entry, .sendQueueOverflow(bytes: queued))
             return
         }
         entry.pendingWriteBytes += count
+        if bulk { entry.bulkInFlightBytes += count }
         NetMetrics.bytesOut.increment(by: Int64(count))
         let promise = loop.makePromise(of: Void.self)
         let id = entry.id
-        // Runs on the loop (the promise is the loop's): the entry may be gone by then, which is fine.
-        promise.futureResult.whenComplete { _ in self.peers[id]?.pendingWriteBytes -= count }
+        // Runs on the loop (the promise is the loop's): the entry may be gone by then, which is fine. A bulk frame
+        // written makes room for the next one; a failed write does not (the channel is closing, and a write to a
+        // closed channel fails at once, so pumping from here would recurse through the whole queue).
+        promise.futureResult.whenComplete { result in
+            guard let entry = self.peers[id] else { return }
+            entry.pendingWriteBytes -= count
+            if bulk {
+                entry.bulkInFlightBytes -= count
+                if case .success = result { self.pumpBulk(entry) }
+            }
+            self.updateFlow(entry)
+        }
         entry.channel.write(entry.channel.allocator.buffer(bytes: bytes), promise: promise)
         entry.needsFlush = true
+        updateFlow(entry)
     }
 
     /// Inbound slots: room if under the limit, or if the worst-scored inbound peer is negative (spec §9: prefer

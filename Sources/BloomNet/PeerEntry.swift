@@ -1,4 +1,5 @@
 import BloomBus
+import BloomWire
 import NIOCore
 
 /// Everything bloom-net keeps about one live connection. Confined to the node's event loop.
@@ -16,6 +17,16 @@ final class PeerEntry {
     var listenAddress: PeerEndpoint?
     /// Bytes handed to the channel and not yet written to the socket.
     var pendingWriteBytes = 0
+    /// Answers to the peer's requests (`p2p.out` with the bulk flag) not yet handed to the channel: they go out
+    /// only while the bulk bytes in the channel stay under ``NetConfiguration/bulkBytesInFlight``, so a relay
+    /// written meanwhile waits behind that much bulk at most, never behind the whole backlog.
+    var bulkQueue = CircularBuffer<(type: MessageType, payload: [UInt8])>()
+    /// Payload bytes in ``bulkQueue``.
+    var bulkQueuedBytes = 0
+    /// Bytes of bulk frames handed to the channel and not yet written to the socket.
+    var bulkInFlightBytes = 0
+    /// Whether `p2p.flow` last said the peer's send queue is full.
+    var flowFull = false
     /// Whether a write was issued since the last flush.
     var needsFlush = false
     /// Whether the peer was announced on `p2p.peer` (so a disconnect is announced too).

@@ -1,4 +1,6 @@
+import BloomBus
 import BloomCore
+import BloomServiceKit
 import BloomTestSupport
 import BloomWire
 import Foundation
@@ -24,6 +26,8 @@ struct AttackTests {
         var phasePerFlooder = fullRun ? 1_000 : 200
         var requestFloodFrames = fullRun ? 1_000 : 100
         var largestFrames = fullRun ? 20 : 3
+        var bloomReplayers = fullRun ? 10 : 3
+        var replaysPerPeer = fullRun ? 1_000 : 100
     }
 
     @Test func hostilePeers_leaveTheNodeServingAnHonestPeer() async throws {
@@ -33,15 +37,22 @@ struct AttackTests {
         try await net.start()
         let node = net[0]
         try await eventually("the node mines block 1", timeout: 120, log: node) { node.hash(atHeight: 1) != nil }
+        let tap = try TipTap(node: node)
+        defer { tap.stop() }
+        try await tap.joined(log: node)
         let honest = HonestPeer(try await rawPeer(from: "127.0.0.50", to: node))
         try honest.peer.handshake(height: 0)
         honest.start()
         defer { honest.stop() }
         let restartsBefore = restarts(node)
+        let testStart = Date()
+        func scenario(_ name: String, _ body: (inout [String: String]) async throws -> Void) async throws {
+            try await self.scenario(name, node, honest, tap, body)
+        }
 
         // 1. Garbage: random bytes, a header whose length lies, a frame one byte over the limit, the largest
         //    frame allowed again and again.
-        try await scenario("garbage", node, honest) { report in
+        try await scenario("garbage") { report in
             var rng = SplitMix64.printingSeed()
             var closed = 0
             let random = try RawPeer(from: "127.0.0.60", to: node.address, port: node.port)
@@ -70,7 +81,7 @@ struct AttackTests {
         }
 
         // 2. Connection flood: attempts as fast as they go from one address, then from many.
-        try await scenario("connection_flood", node, honest) { report in
+        try await scenario("connection_flood") { report in
             for (label, sources) in [("one_address", 1), ("many_addresses", scale.floodSources)] {
                 let start = Date()
                 var refused = 0
@@ -97,7 +108,15 @@ struct AttackTests {
 
         // 3. Slowloris: connections that never finish the handshake and trickle bytes; the handshake timeout
         //    (5 s on these nodes) must close every one.
-        try await scenario("slowloris", node, honest) { report in
+        try await scenario("slowloris") { report in
+            // What bloom-net spends on its own meanwhile (gossip, relays to the honest peer), to take it off.
+            let netPid = try #require(node.pid(of: "bloom-net"))
+            let idleStart = (Date(), cpuSeconds(netPid) ?? 0)
+            try await Task.sleep(for: .seconds(3))
+            let idleRate = ((cpuSeconds(netPid) ?? 0) - idleStart.1) / Date().timeIntervalSince(idleStart.0)
+            let rssBefore = rssMegabytes(netPid) ?? 0
+            let cpuBefore = cpuSeconds(netPid) ?? 0
+            let start = Date()
             var slow: [RawPeer] = []
             for index in 0..<scale.slowConnections {
                 if let peer = try? RawPeer(from: "127.0.2.\(1 + index % 200)", to: node.address, port: node.port) {
@@ -105,13 +124,31 @@ struct AttackTests {
                     slow.append(peer)
                 }
             }
-            let start = Date()
+            let rssOpen = rssMegabytes(netPid) ?? 0
             try await eventually("every slow connection is closed", timeout: 120, log: node) {
                 for peer in slow { peer.send([0]) }
                 return slow.allSatisfy { $0.isClosed() }
             }
+            let seconds = Date().timeIntervalSince(start)
+            // What the node sent before closing (its VERSION) may still be unread: drain every closed socket.
+            for peer in slow { while (try? peer.receive()) != nil {} }
+            let cpu = max(0, (cpuSeconds(netPid) ?? 0) - cpuBefore - idleRate * seconds)
+            let count = max(1, slow.count)
+            // Past max-inbound (117) a connection is closed at once, before our VERSION: those cost the node least.
+            let accepted = slow.filter { $0.bytesReceived > 0 }.count
             report["connections"] = "\(slow.count)"
-            report["all_closed_after_s"] = String(format: "%.1f", Date().timeIntervalSince(start))
+            report["accepted"] = "\(accepted)"
+            report["net_cpu_ms_per_accepted_conn"] = String(format: "%.2f", cpu * 1000 / Double(max(1, accepted)))
+            report["all_closed_after_s"] = String(format: "%.1f", seconds)
+            report["net_cpu_ms_total"] = String(format: "%.0f", cpu * 1000)
+            // Each slow connection lived until the handshake timeout closed it: CPU per connection per minute of life.
+            report["net_cpu_ms_per_conn_per_min"] = String(format: "%.2f", cpu * 1000 / Double(count) / (seconds / 60))
+            report["bytes_in_per_conn"] = String(format: "%.0f", Double(slow.reduce(0) { $0 + $1.bytesSent }) / Double(count))
+            report["bytes_out_per_conn"] = String(
+                format: "%.0f",
+                Double(slow.reduce(0) { $0 + $1.bytesReceived }) / Double(count)
+            )
+            report["net_rss_kb_per_conn"] = String(format: "%.1f", max(0, rssOpen - rssBefore) * 1024 / Double(count))
         }
 
         // 4. Floods of rate-limited messages from handshaken peers: each flooder must end disconnected, and a new
@@ -123,9 +160,11 @@ struct AttackTests {
             ("getblocks_flood", .getBlocks(HeightRange(startHeight: 0, count: 500)), scale.requestFloodFrames, plain),
             ("getdata_flood", .getData(.height(0)), scale.requestFloodFrames, plain),
             ("getheaders_flood", .getHeaders(HeightRange(startHeight: 0, count: 2000)), scale.requestFloodFrames, .node),
+            // 128 blocks the node has (the honest peer got them), asked again and again.
+            ("getblockdata_flood", .getBlockData(Array(honest.receivedHashes.prefix(128))), scale.requestFloodFrames, .node),
         ]
         for (offset, (name, message, count, services)) in floods.enumerated() {
-            try await scenario(name, node, honest) { report in
+            try await scenario(name) { report in
                 var flooders: [(String, RawPeer)] = []
                 for index in 0..<scale.phaseFlooders {
                     let source = "127.0.\(3 + offset).\(1 + index)"
@@ -159,6 +198,57 @@ struct AttackTests {
             }
         }
 
+        // 5. BLOOM replays: one valid announcement the node has not seen (the genesis certificate), sent again and
+        //    again by several peers. Spec §2.5 item 8: relayed once, a duplicate is dropped (no point), so the
+        //    replayers stay connected and unpunished.
+        try await scenario("bloom_replay") { report in
+            let certificate = Genesis.block().certificate.encoded()
+            let deliveredBefore = tap.bloomsDelivered
+            let receivedBefore = bloomsReceived(node) ?? 0
+            var replayers: [RawPeer] = []
+            for index in 0..<scale.bloomReplayers {
+                let peer = try RawPeer(from: "127.0.8.\(1 + index)", to: node.address, port: node.port)
+                try peer.handshake(height: 0, services: plain)
+                replayers.append(peer)
+            }
+            var sent = 0
+            for _ in 0..<scale.replaysPerPeer {
+                for peer in replayers where peer.send(.bloom(certificate)) { sent += 1 }
+            }
+            // Every replay was read by bloom-net (its own count, in /metrics; the tap's count is only a figure: a
+            // SUB socket drops past its high-water mark, and 10,000 arrive at once)…
+            try await eventually("bloom-net reads every replay", timeout: 120, log: node) {
+                (bloomsReceived(node) ?? 0) - receivedBefore >= Double(sent)
+            }
+            // …and the relay reached the honest peer.
+            try await eventually("the honest peer receives the BLOOM", timeout: 60, log: node) {
+                honest.bloomCount(certificate) >= 1
+            }
+            // Let two more blocks pass through the node before counting, so a late second relay would show.
+            let blocks = honest.blocks
+            try await eventually("two more blocks after the replays", timeout: 120, log: node) { honest.blocks >= blocks + 2 }
+            report["replays_sent"] = "\(sent)"
+            report["replays_read_by_net"] = String(format: "%.0f", (bloomsReceived(node) ?? 0) - receivedBefore)
+            report["replays_seen_on_bus_tap"] = "\(tap.bloomsDelivered - deliveredBefore)"
+            report["honest_received"] = "\(honest.bloomCount(certificate))"
+            let connected = replayers.filter { !$0.isClosedNow() }.count
+            report["replayers_connected"] = "\(connected)/\(replayers.count)"
+            // Relayed once: the honest peer (one of the peers it goes to) got it exactly once.
+            #expect(honest.bloomCount(certificate) == 1, "the honest peer got the BLOOM more or less than once")
+            #expect(connected == replayers.count, "a replayer was disconnected for duplicates (the spec drops them)")
+            // Not penalised either: every replayer's connection has 0 points.
+            let replayerHosts = Set(replayers.indices.map { "127.0.8.\($0 + 1)" })
+            let points = node.peers().filter {
+                replayerHosts.contains(String(($0["address"]?.stringValue ?? "").split(separator: ":").first ?? ""))
+            }.map { Int($0["penalty"]?.numberValue ?? -1) }
+            report["replayer_points"] = "\(points.reduce(0, +))"
+            #expect(points.count == replayers.count && points.allSatisfy { $0 == 0 }, "replayers penalised: \(points)")
+        }
+
+        // The honest peer's latency per block over the whole test: from bloom-sync's tip announcement to arrival.
+        let all = latencies(tap.tips(since: testStart), honest)
+        print("attack\tall\t" + all.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))
+
         #expect(restarts(node) == restartsBefore, "a service restarted during the attacks")
         #expect(!honest.closed, "the honest peer was disconnected")
     }
@@ -168,6 +258,7 @@ struct AttackTests {
         _ name: String,
         _ node: E2ENode,
         _ honest: HonestPeer,
+        _ tap: TipTap,
         _ body: (inout [String: String]) async throws -> Void
     ) async throws {
         let blocksBefore = honest.blocks
@@ -188,10 +279,44 @@ struct AttackTests {
         report["duration_s"] = String(format: "%.1f", Date().timeIntervalSince(start))
         report["honest_blocks_during"] = "\(target - 1 - blocksBefore)"
         report["honest_max_block_gap_s"] = String(format: "%.1f", honest.takeMaxGap())
+        report.merge(latencies(tap.tips(since: start), honest)) { _, new in new }
         for service in ["bloom-net", "bloom-sync", "bloom-gossip"] {
             report["rss_mb_\(service)"] = node.pid(of: service).flatMap(rssMegabytes).map { String(format: "%.1f", $0) }
         }
         print("attack\t\(name)\t" + report.keys.sorted().map { "\($0)=\(report[$0]!)" }.joined(separator: " "))
+    }
+
+    /// The honest peer's latency per block: from the tip's announcement on the node's bus to the block's arrival,
+    /// for every tip in `tips`; a figure, never a verdict.
+    private func latencies(_ tips: [(hash: Hash256, height: UInt32, at: Date)], _ honest: HonestPeer) -> [String: String] {
+        var milliseconds: [Double] = []
+        var missed = 0
+        for tip in tips {
+            if let arrival = honest.arrival(of: tip.hash) {
+                milliseconds.append(arrival.timeIntervalSince(tip.at) * 1000)
+            } else {
+                missed += 1
+            }
+        }
+        milliseconds.sort()
+        guard !milliseconds.isEmpty else { return ["latency_blocks": "0", "latency_missed": "\(missed)"] }
+        let median = milliseconds[milliseconds.count / 2]
+        let p90 = milliseconds[min(milliseconds.count - 1, milliseconds.count * 9 / 10)]
+        return [
+            "latency_blocks": "\(milliseconds.count)",
+            "latency_missed": "\(missed)",
+            "latency_ms_median": String(format: "%.0f", median),
+            "latency_ms_p90": String(format: "%.0f", p90),
+            "latency_ms_max": String(format: "%.0f", milliseconds.last ?? 0),
+        ]
+    }
+
+    /// BLOOM frames bloom-net has read (`bloom_p2p_messages_total{direction="in",type="BLOOM"}`).
+    private func bloomsReceived(_ node: E2ENode) -> Double? {
+        node.metrics().first { $0.name == "bloom_p2p_messages_total" }?.samples.first {
+            $0.label("service") == "bloom-net" && $0.label("direction") == "in"
+                && $0.label("type")?.uppercased() == "BLOOM"
+        }?.value
     }
 
     private func restarts(_ node: E2ENode) -> Int {
@@ -206,6 +331,17 @@ private func escapeHeader(_ type: MessageType, length: Int) -> [UInt8] {
             UInt8(value >> 24)]
 }
 
+/// CPU time (user + system) of `pid` in seconds, from /proc/PID/stat.
+private func cpuSeconds(_ pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return nil }
+    // After "pid (comm)": field 3 is the state; utime and stime are fields 14 and 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 /// Resident set size of `pid` in MiB, from /proc.
 private func rssMegabytes(_ pid: Int32) -> Double? {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
@@ -213,53 +349,4 @@ private func rssMegabytes(_ pid: Int32) -> Double? {
         let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
     else { return nil }
     return kilobytes / 1024
-}
-
-/// The honest peer: reads its connection on a thread of its own for the whole test, counting BLOCK frames and
-/// the longest gap between two of them.
-final class HonestPeer: @unchecked Sendable {
-    let peer: RawPeer
-    private let lock = NSLock()
-    private var running = true
-    private var blockCount = 0
-    private var isClosed = false
-    private var lastBlock: Date?
-    private var maxGap = 0.0
-    private var thread: Thread?
-
-    init(_ peer: RawPeer) { self.peer = peer }
-
-    var blocks: Int { lock.withLock { blockCount } }
-    var closed: Bool { lock.withLock { isClosed } }
-
-    /// The longest gap between two blocks since the last call.
-    func takeMaxGap() -> Double {
-        lock.withLock {
-            defer { maxGap = 0 }
-            return maxGap
-        }
-    }
-
-    func start() {
-        let thread = Thread { [self] in
-            while lock.withLock({ running }) {
-                guard let frames = try? peer.receive() else {
-                    lock.withLock { isClosed = true }
-                    return
-                }
-                let now = Date()
-                for frame in frames where frame.type == .block {
-                    lock.withLock {
-                        if let last = lastBlock { maxGap = max(maxGap, now.timeIntervalSince(last)) }
-                        lastBlock = now
-                        blockCount += 1
-                    }
-                }
-            }
-        }
-        self.thread = thread
-        thread.start()
-    }
-
-    func stop() { lock.withLock { running = false } }
 }

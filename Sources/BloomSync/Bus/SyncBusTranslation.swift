@@ -69,12 +69,13 @@ public enum SyncBusTranslation {
         }
     }
 
-    /// Publishes one action on `bus`.
+    /// Publishes one action on `bus`; `bulk` marks a send as the answer to a peer's request (envelope flag
+    /// ``Envelope/Flags/bulk``: bloom-net sends it behind relays, within the peer's bulk budget).
     @discardableResult
-    public static func publish(_ action: SyncAction, on bus: some Bus) -> Bool {
+    public static func publish(_ action: SyncAction, on bus: some Bus, bulk: Bool = false) -> Bool {
         switch action {
         case .send(let peer, let message):
-            return bus.publish(.p2pOut, out(message, .peer(peer)))
+            return bus.publish(.p2pOut, out(message, .peer(peer)), flags: bulk ? [.bulk] : [])
         case .broadcast(let message, let except):
             return bus.publish(.p2pOut, out(message, except.map { .allExcept($0) } ?? .all))
         case .penalise(let peer, let points, let reason):

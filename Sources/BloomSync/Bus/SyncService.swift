@@ -80,15 +80,29 @@ public struct SyncService<B: Bus>: Service {
         logger.info("chain closed")
     }
 
-    /// Takes every message already received as one batch, so that during IBD many blocks share one transaction.
-    /// Ends when graceful shutdown cancels it (the stream then returns nil).
+    /// Reads the bus into a ``SyncInbox`` on one task and hands its work to the core on this one: everything but
+    /// peers' requests as one batch (so that during IBD many blocks share one transaction, and a sealed block is
+    /// announced without waiting behind requests), then requests a turn at a time. Ends when graceful shutdown
+    /// cancels it (the stream then returns nil).
     private func receiveLoop() async throws {
         try await cancelWhenGracefulShutdown {
-            var iterator = bus.messages.makeAsyncIterator()
-            while let batch = await iterator.nextBatch() {
-                let events = batch.compactMap(SyncBusTranslation.event(from:))
-                guard !events.isEmpty else { continue }
-                try await handle(events)
+            let inbox = SyncInboxQueue()
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask {
+                    var iterator = bus.messages.makeAsyncIterator()
+                    while let batch = await iterator.nextBatch() {
+                        let events = batch.compactMap(SyncBusTranslation.event(from:))
+                        if !events.isEmpty { await inbox.add(events) }
+                    }
+                    inbox.finish()
+                }
+                while let work = await inbox.next() {
+                    switch work {
+                    case .events(let events): try await handle(events)
+                    case .requests(let requests): try await handle(requests, bulk: true)
+                    }
+                }
+                group.cancelAll()
             }
         }
     }
@@ -107,17 +121,18 @@ public struct SyncService<B: Bus>: Service {
         }
     }
 
-    /// One core call, its actions published after the store committed.
-    func handle(_ events: [SyncEvent]) async throws {
+    /// One core call, its actions published after the store committed; `bulk` marks what it sends as answers to
+    /// requests, which bloom-net sends behind relays.
+    func handle(_ events: [SyncEvent], bulk: Bool = false) async throws {
         let (monotonic, wall) = clock()
         let actions = try await owner.perform { try $0.handle(events, now: monotonic, wallClock: wall) }
-        publish(actions)
+        publish(actions, bulk: bulk)
     }
 
-    private func publish(_ actions: [SyncAction]) {
+    private func publish(_ actions: [SyncAction], bulk: Bool = false) {
         for action in actions {
             if case .publishTip(let tip) = action { onTip(tip) }
-            SyncBusTranslation.publish(action, on: bus)
+            SyncBusTranslation.publish(action, on: bus, bulk: bulk)
         }
     }
 

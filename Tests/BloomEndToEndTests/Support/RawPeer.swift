@@ -8,6 +8,9 @@ final class RawPeer {
     private let fd: Int32
     private var decoder = FrameDecoder()
     private var encoder = FrameEncoder()
+    /// Bytes this peer sent and received so far (the attack figures' bytes per peer).
+    private(set) var bytesSent = 0
+    private(set) var bytesReceived = 0
 
     /// Connects from `source` (e.g. 127.0.0.66) to `host:port`.
     init(from source: String, to host: String, port: Int) throws {
@@ -55,6 +58,7 @@ final class RawPeer {
             }
             if sent <= 0 { return false }
             offset += sent
+            bytesSent += sent
         }
         return true
     }
@@ -110,6 +114,7 @@ final class RawPeer {
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return [] }
             return nil
         }
+        bytesReceived += count
         try decoder.append(buffer[0..<count])
         var frames: [Frame] = []
         while let frame = try decoder.next() { frames.append(frame) }
