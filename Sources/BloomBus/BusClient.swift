@@ -123,6 +123,23 @@ public final class BusClient: Sendable {
         return Array(messages).withUnsafeBufferPointer { publish(contiguous: $0) }
     }
 
+    /// Queues an array's messages as one run: the loop thread reads them from the array's own storage.
+    /// - Returns: how many were queued.
+    @discardableResult
+    public func publish(contentsOf messages: [OutgoingBusMessage]) -> Int {
+        publish(contentsOf: messages[...])
+    }
+
+    /// Queues a slice's messages as one run, without copying them: the loop thread reads the slice's storage.
+    /// - Returns: how many were queued.
+    @discardableResult
+    public func publish(contentsOf messages: ArraySlice<OutgoingBusMessage>) -> Int {
+        if messages.isEmpty { return 0 }
+        if loop.submit(.publishRun(messages), weight: messages.count) { return messages.count }
+        // Not room for all of them (or stopped): as many as fit, one by one, the rest dropped and counted.
+        return messages.withUnsafeBufferPointer { publish(contiguous: $0) }
+    }
+
     private func publish(contiguous messages: UnsafeBufferPointer<OutgoingBusMessage>) -> Int {
         var commands: [BusClientHandler.Command] = []
         commands.reserveCapacity(messages.count)
@@ -205,7 +222,7 @@ public final class BusClient: Sendable {
     public func stopAndWait() -> ZMQError? { loop.stopAndWait() }
 }
 
-/// A message to publish, for ``BusClient/publish(contentsOf:)``.
+/// A message to publish in a batch (`BusClient.publish(contentsOf:)`).
 public struct OutgoingBusMessage: Sendable {
     /// Where it goes.
     public var topic: Topic

@@ -12,6 +12,10 @@ import Darwin
 final class BusClientHandler: SocketLoopHandler {
     enum Command: Sendable {
         case publish(OutgoingBusMessage)
+        /// Several messages in the caller's own array storage: one reference taken for the whole run, where a
+        /// command per message copied each message (and counted references to its topic and payload) twice, once
+        /// on the publishing thread and once on the loop thread.
+        case publishRun(ArraySlice<OutgoingBusMessage>)
         /// A join probe: sent like a message but not counted as published.
         case probe(OutgoingBusMessage)
         /// `known`: the exact topic, remembered so that received topic frames can be matched without decoding.
@@ -70,18 +74,22 @@ final class BusClientHandler: SocketLoopHandler {
         guard index == 1 else { return }
         let room = shared.receiveBufferLimit - shared.outstanding.load(ordering: .relaxed)
         let limit = min(Self.maxBatch, max(0, room))
-        var batch: [BusMessage] = []
+        guard limit > 0 else { return }
         // Grows past this when a burst is waiting; a lone message does not pay for a full batch.
-        batch.reserveCapacity(min(limit, 64))
-        receive(into: &batch, limit: limit, tables: &tables)
-        guard !batch.isEmpty else { return }
-        shared.outstanding.add(batch.count, ordering: .sequentiallyConsistent)
-        shared.received.add(batch.count, ordering: .relaxed)
+        let received = ReceivedBatch(expected: min(limit, 64))
+        receive(into: received, limit: limit, tables: &tables)
+        let count = received.count
+        guard count > 0 else { return }
+        var batch: [BusMessage] = []
+        batch.reserveCapacity(count)
+        for index in 0..<count { batch.append(BusMessage(batch: received, index: index)) }
+        shared.outstanding.add(count, ordering: .sequentiallyConsistent)
+        shared.received.add(count, ordering: .relaxed)
         continuation.yield(batch)
     }
 
     /// Receives until EAGAIN or `limit` messages, with one access to `tables` for the whole batch.
-    private func receive(into batch: inout [BusMessage], limit: Int, tables: inout ReceiveTables) {
+    private func receive(into batch: ReceivedBatch, limit: Int, tables: inout ReceiveTables) {
         var attempts = 0
         while batch.count < limit && attempts < Self.maxBatch * 2 {
             attempts += 1
@@ -92,44 +100,45 @@ final class BusClientHandler: SocketLoopHandler {
                 logger.debug("bus receive failed", metadata: [BusLogKeys.error: "\(failure)"])
                 break
             }
-            if let message = receiveRest(tables: &tables) { batch.append(message) }
+            receiveRest(into: batch, tables: &tables)
         }
     }
 
-    /// With the topic frame in `topicBuffer`: receives the body and decodes. Nil for malformed or internal messages.
-    private func receiveRest(tables: inout ReceiveTables) -> BusMessage? {
+    /// With the topic frame in `topicBuffer`: receives the body, decodes its envelope in place and moves the frame
+    /// into `batch`. Malformed and internal messages are counted or consumed here and not added.
+    private func receiveRest(into batch: ReceivedBatch, tables: inout ReceiveTables) {
         guard topicBuffer.more else {
             shared.malformed.add(1, ordering: .relaxed)
-            return nil
+            return
         }
-        if bodyBuffer.receive(from: sub.handle, nonBlocking: false) != 0 { return nil }
+        if bodyBuffer.receive(from: sub.handle, nonBlocking: false) != 0 { return }
         if bodyBuffer.more {
             bodyBuffer.discardRest(of: sub.handle)
             shared.malformed.add(1, ordering: .relaxed)
-            return nil
+            return
         }
-        let message: BusMessage
+        let topic: Topic
+        let envelope: Envelope
         let isProbe: Bool
         do throws(DecodeError) {
-            let (topic, probe) = try tables.topic(for: topicBuffer.bytes)
-            message = try BusMessage(topic: topic, body: bodyBuffer.bytes)
-            isProbe = probe
+            (topic, isProbe) = try tables.topic(for: topicBuffer.bytes)
+            var reader = ByteReader(bodyBuffer.bytes)
+            envelope = try Envelope(from: &reader)
         } catch {
             shared.malformed.add(1, ordering: .relaxed)
             logger.debug("malformed bus message dropped", metadata: [BusLogKeys.error: "\(error)"])
-            return nil
+            return
         }
         if isProbe {
-            if message.envelope.sender == sender { shared.probeSeen.store(true, ordering: .releasing) }
-            return nil
+            if envelope.sender == sender { shared.probeSeen.store(true, ordering: .releasing) }
+            return
         }
-        let gap = tables.gaps.record(message)
+        let gap = tables.gaps.record(sender: envelope.sender, topic: topic, sequence: envelope.sequence)
         if gap > 0 {
             shared.dropped.add(Int(clamping: gap), ordering: .relaxed)
-            let sender = message.envelope.sender
-            shared.droppedBySender.withLock { $0[sender, default: 0] &+= gap }
+            shared.droppedBySender.withLock { $0[envelope.sender, default: 0] &+= gap }
         }
-        return message
+        _ = batch.append(body: bodyBuffer.pointer, envelope: envelope, topic: topic, payloadOffset: Envelope.size)
     }
 
     // MARK: Sending
@@ -138,6 +147,12 @@ final class BusClientHandler: SocketLoopHandler {
         switch command {
         case .publish(let message):
             if send(message) { shared.published.add(1, ordering: .relaxed) }
+        case .publishRun(let run):
+            var sent = 0
+            run.withUnsafeBufferPointer { messages in
+                for index in messages.indices where send(messages[index]) { sent += 1 }
+            }
+            shared.published.add(sent, ordering: .relaxed)
         case .probe(let message):
             send(message)
         case .subscribe(let prefix, let topic):

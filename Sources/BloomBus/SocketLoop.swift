@@ -72,6 +72,12 @@ public final class SocketLoop<Handler: SocketLoopHandler>: Sendable {
         shared.submit(batch: batch)
     }
 
+    /// Queues one command that stands for `weight` queued items (a run of messages), whole or not at all.
+    /// - Returns: false, without counting a drop, when the queue lacks room for all of it or the loop stopped.
+    func submit(_ command: Handler.Command, weight: Int) -> Bool {
+        shared.submit(command, weight: weight)
+    }
+
     /// Wakes the loop without a command, so that the handler re-reads its state (e.g. to poll a socket again
     /// after its consumer caught up).
     public func wake() {
@@ -167,6 +173,23 @@ final class SocketLoopShared<Command: Sendable>: Sendable {
         }
         if mustWake { wakePipe.signal() }
         if !accepted { droppedCommands.add(1, ordering: .relaxed) }
+        return accepted
+    }
+
+    func submit(_ command: Command, weight: Int) -> Bool {
+        let (accepted, mustWake) = queue.withLock { queue -> (Bool, Bool) in
+            guard !queue.stopRequested, weight <= maxQueued - queue.count else { return (false, false) }
+            if queue.later.isEmpty {
+                queue.pending.append(command)
+            } else {
+                queue.later[queue.later.count - 1].append(command)
+            }
+            queue.count += weight
+            if queue.wakePending { return (true, false) }
+            queue.wakePending = true
+            return (true, true)
+        }
+        if mustWake { wakePipe.signal() }
         return accepted
     }
 

@@ -6,6 +6,12 @@ public enum NodeBus {
     // Safe: a libzmq context is thread-safe; one per process, alive until exit.
     private static let context: Result<ZMQContext, ZMQError> = Result { () throws(ZMQError) in try ZMQContext.make() }
 
+    /// The process's context, for a service's own ``BusClient`` too: every context runs an I/O thread and a reaper
+    /// thread of its own, and one per process carries a service's bus traffic with room to spare.
+    public static func sharedContext() throws(ZMQError) -> ZMQContext {
+        try context.get()
+    }
+
     /// A new socket of `type` in the process's context.
     public static func socket(_ type: ZMQSocketType) throws(ZMQError) -> ZMQSocket {
         try context.get().makeSocket(type)

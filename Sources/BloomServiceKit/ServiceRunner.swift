@@ -17,6 +17,9 @@ public struct ServiceContext: Sendable {
     public var link: ServiceBusLink
     /// The settings for the service's own `BusClient`: the defaults, with CURVE when the bus is on another host.
     public var busClientConfiguration: BusClientConfiguration
+    /// The ZeroMQ context for the service's own `BusClient`: the process's one, which the link already uses (a
+    /// second context would add two idle threads, its I/O thread and its reaper).
+    public var busContext: ZMQContext
     /// What the service applies on `SIGHUP` beyond the log level (bloom-net: connect list, limits, ban time).
     public var reloads: ConfigurationReloads
     /// The process's metrics (swift-metrics is bootstrapped onto it): add collectors, e.g. ``NodeMetrics/collect(_:)``
@@ -118,7 +121,9 @@ public enum ServiceRunner {
         }
         let metrics = NodeMetrics.bootstrap()
         let link: ServiceBusLink
+        let busContext: ZMQContext
         do {
+            busContext = try NodeBus.sharedContext()
             link = try ServiceBusLink(
                 service: service,
                 replica: configuration.replica,
@@ -147,6 +152,7 @@ public enum ServiceRunner {
                     logger: logger,
                     link: link,
                     busClientConfiguration: BusClientConfiguration(security: busSecurity),
+                    busContext: busContext,
                     reloads: reloads,
                     metrics: metrics
                 )

@@ -24,7 +24,7 @@ await ServiceRunner.main(service: BloomGossipModule.serviceName) { context in
         // One identity per process: the same boot id as the kit's heartbeats (sequence numbers are per topic, and
         // the two clients publish on different topics).
         sender: SenderID(service: .gossip, replica: UInt8(clamping: node.replica), bootID: context.link.bootID),
-        context: try ZMQContext.make(),
+        context: context.busContext,
         configuration: context.busClientConfiguration,
         logger: context.logger
     )

@@ -33,7 +33,7 @@ await ServiceRunner.main(service: "bloom-net") { context in
     let bus = try BusClient(
         endpoints: endpoints,
         sender: sender,
-        context: try ZMQContext.make(),
+        context: context.busContext,
         configuration: context.busClientConfiguration,
         logger: context.logger
     )

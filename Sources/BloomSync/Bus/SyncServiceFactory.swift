@@ -36,7 +36,7 @@ public enum SyncServiceFactory {
         let bus = try BusClient(
             endpoints: endpoints,
             sender: sender,
-            context: ZMQContext.make(),
+            context: context.busContext,
             configuration: context.busClientConfiguration,
             logger: context.logger
         )
