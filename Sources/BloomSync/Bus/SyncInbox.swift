@@ -1,5 +1,5 @@
+import BloomCore
 import BloomBus
-import Synchronization
 import BloomWire
 
 /// The order in which bloom-sync handles what arrives: relays before bulk answers (issue 15; issue 14 item 2).
@@ -135,10 +135,10 @@ final class SyncInboxQueue: Sendable {
 
     /// Events (not counting requests) that may wait for the core before the reader pauses.
     let maxWaitingEvents: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(_ inbox: SyncInbox = SyncInbox(), maxWaitingEvents: Int = 10_000) {
-        state = Mutex(State(inbox: inbox))
+        state = Locked(State(inbox: inbox))
         self.maxWaitingEvents = max(1, maxWaitingEvents)
     }
 
