@@ -50,6 +50,12 @@ class Run:
         self.rss_first = {}
         self.fault_begin = None
         self.rss_end = {}
+        self.rss_end_at = None
+        # Per process (node, service, pid): when first seen, and its RSS one minute later. Faults replace whole
+        # nodes (kill-supervisor, full-disk), so growth is measured per process, from its own first minute.
+        self.rss_seen = {}
+        self.rss_base = {}
+        self.rss_next = 0.0
         self.last_fault_end = None
         self.final_convergence = None
         self.net_note = ""
@@ -126,6 +132,9 @@ class Run:
             if self.fault_begin and not self.rss_first and time.time() - self.fault_begin >= 60:
                 self.rss_first = self.rss()
                 self.log("RSS after the first minute (KiB): " + json.dumps(self.rss_first))
+            if self.fault_begin and time.time() >= self.rss_next:
+                self.rss_next = time.time() + 10
+                self.sample_rss()
             self.stopping.wait(1.0)
 
     def feed(self):
@@ -144,6 +153,15 @@ class Run:
 
     def rss(self):
         return {node.name: node.rss() for node in self.nodes}
+
+    def sample_rss(self):
+        now = time.time()
+        for name, procs in self.rss().items():
+            for service, (pid, kib) in procs.items():
+                key = (name, service, pid)
+                first = self.rss_seen.setdefault(key, now)
+                if kib and key not in self.rss_base and now - first >= 60:
+                    self.rss_base[key] = (now, kib)
 
     def soak(self):
         self.background(self.watch)
@@ -189,6 +207,7 @@ class Run:
         feeder.join(timeout=30)
         self.stopping.wait(3)
         self.rss_end = self.rss()
+        self.rss_end_at = time.time()
 
 
 def parse(argv):
