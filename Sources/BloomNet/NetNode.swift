@@ -134,7 +134,10 @@ public final class NetNode: @unchecked Sendable {
     /// Finishing handshakes is what makes a rolling restart of replicas that share the port invisible to peers: a
     /// peer that connected to this replica just before it stopped gets its VERSION/VERACK, then a clean close,
     /// instead of a connection cut mid-handshake; new connections already go to the replicas still listening.
-    public func shutdown(drainTimeout: Double = 2) -> EventLoopFuture<Void> {
+    ///
+    /// 5 s by default, half of bloom-net's stop budget (`stop_s` 10): a peer that connected just before the stop
+    /// began, on a machine so busy that its VERSION or our answer waited seconds for a core, still finishes.
+    public func shutdown(drainTimeout: Double = 5) -> EventLoopFuture<Void> {
         loop.flatSubmit {
             self.stopping = true
             self.tickTask?.cancel()
