@@ -8,13 +8,19 @@ extension SupervisorProcessTests {
     @Test func killedSupervisor_itsChildrenNoticeAndExit() throws {
         let node = try TestNode()
         defer { node.shutdown() }
+        try startThenKillSupervisor(node)
+    }
+
+    /// Starts `node`, waits until every service is ready, SIGKILLs the supervisor and expects its children to be
+    /// gone within 15 s.
+    private func startThenKillSupervisor(_ node: TestNode) throws {
         try node.start()
         let status = try node.waitAllReady()
         let pids = status.values.compactMap { $0["pid"]?.numberValue.map { Int32($0) } }
         let process = try #require(node.process)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        pollUntil(seconds: 10) { !pids.contains(where: TestNode.alive) }
+        pollUntil(seconds: 15) { !pids.contains(where: TestNode.alive) }
         #expect(pids.filter(TestNode.alive).isEmpty, "children left running after the supervisor was killed")
     }
 
@@ -82,14 +88,7 @@ extension SupervisorProcessTests {
         )
         _ = FileManager.default.createFile(atPath: stopLog, contents: nil)
         defer { node.shutdown() }
-        try node.start()
-        let status = try node.waitAllReady()
-        let pids = status.values.compactMap { $0["pid"]?.numberValue.map { Int32($0) } }
-        let process = try #require(node.process)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        pollUntil(seconds: 15) { !pids.contains(where: TestNode.alive) }
-        #expect(pids.filter(TestNode.alive).isEmpty, "children left running after the supervisor was killed")
+        try startThenKillSupervisor(node)
         let stopped = (try? String(contentsOfFile: stopLog, encoding: .utf8)) ?? ""
         for service in ["bloom-net", "bloom-gossip", "bloom-sync"] {
             #expect(stopped.contains(service + " "), "\(service) did not finish its graceful stop: \(stopped)")
