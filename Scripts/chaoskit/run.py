@@ -1,5 +1,4 @@
 """The chaos soak: set-up, load, faults, checks, clean-up. See Scripts/chaos --help."""
-import json
 import os
 import random
 import shutil
@@ -47,7 +46,6 @@ class Run:
         self.net = None
         self.faults = Faults(self)
         self.threads = []
-        self.rss_first = {}
         self.fault_begin = None
         self.rss_end = {}
         self.rss_end_at = None
@@ -129,9 +127,6 @@ class Run:
                 self.load.settle(self.tracker, self.nodes)
             for node in self.nodes:
                 node.status()  # remembers every service pid, for clean-up by pid
-            if self.fault_begin and not self.rss_first and time.time() - self.fault_begin >= 60:
-                self.rss_first = self.rss()
-                self.log("RSS after the first minute (KiB): " + json.dumps(self.rss_first))
             if self.fault_begin and time.time() >= self.rss_next:
                 self.rss_next = time.time() + 10
                 self.sample_rss()
@@ -193,8 +188,6 @@ class Run:
                 self.rng.shuffle(bag)
             self.faults.inject(bag.pop())
             self.last_fault_end = time.time()
-        if not self.rss_first:
-            self.rss_first = self.rss()
         if self.stopping.is_set():
             return
         self.last_fault_end = self.last_fault_end or time.time()

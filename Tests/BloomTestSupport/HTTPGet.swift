@@ -15,24 +15,38 @@ public struct HTTPGet: Sendable {
         public var description: String
     }
 
-    /// Sends `request` (the raw request text) to `host`:`port` and reads the answer. `timeout` bounds each
-    /// read (the socket's SO_RCVTIMEO), a hang detector only.
-    public static func raw(_ request: String, host: String, port: Int, timeout: Double = 30) throws -> Response {
+    /// A TCP socket connected to `host`:`port` whose reads time out after `timeout` (a hang detector only). The
+    /// caller closes it.
+    private static func connectedSocket(host: String, port: Int, timeout: Double) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw Failure(description: "bad host \(host)") }
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else {
+            close(fd)
+            throw Failure(description: "bad host \(host)")
+        }
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else { throw Failure(description: "connect \(host):\(port): errno \(errno)") }
+        guard connected == 0 else {
+            let error = errno
+            close(fd)
+            throw Failure(description: "connect \(host):\(port): errno \(error)")
+        }
+        return fd
+    }
+
+    /// Sends `request` (the raw request text) to `host`:`port` and reads the answer. `timeout` bounds each
+    /// read (the socket's SO_RCVTIMEO), a hang detector only.
+    public static func raw(_ request: String, host: String, port: Int, timeout: Double = 30) throws -> Response {
+        let fd = try connectedSocket(host: host, port: port, timeout: timeout)
+        defer { close(fd) }
         let bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {
@@ -55,21 +69,8 @@ public struct HTTPGet: Sendable {
     public static func stream(_ path: String, host: String, port: Int, until marker: String, timeout: Double = 30)
         throws -> String
     {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
+        let fd = try connectedSocket(host: host, port: port, timeout: timeout)
         defer { close(fd) }
-        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw Failure(description: "bad host \(host)") }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw Failure(description: "connect: errno \(errno)") }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nAccept: text/event-stream\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var received: [UInt8] = []
