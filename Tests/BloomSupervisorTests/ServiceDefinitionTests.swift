@@ -37,8 +37,8 @@ import Testing
         ("name = \"x\"", 1, "name", "belong in a table"),
         ("[service]\nname = \"x\"\n[extra]", 3, "[extra]", "unknown table"),
         ("[service]\nname = \"x\"\nenvironment = [\"NOEQUALS\"]", 3, "[service] environment", "KEY=VALUE"),
-        // toml++'s own words (TOMLKit): a newline inside a basic string.
-        ("[service]\nname = \"x\n", 2, "syntax", "parsing string"),
+        // A newline inside a basic string.
+        ("[service]\nname = \"x\n", 2, "syntax", "newline in a string"),
         ("[service]\nname = \"a b\"", 2, "[service] name", "letters"),
     ])
     func parse_whenDefinitionIsBad_namesFileLineAndField(text: String, line: Int, field: String, fragment: String) {

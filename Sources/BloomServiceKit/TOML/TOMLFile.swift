@@ -1,6 +1,4 @@
-internal import TOMLKit
-
-/// A TOML 1.0 document parsed by TOMLKit, flattened to its leaf values with the line each key is written on.
+/// A TOML 1.0 document (parsed by ``TOMLParser``), flattened to its leaf values with the line each key is written on.
 ///
 /// Used for `bloom.toml` and for the service definitions in `Services/`. Tables, inline tables and dotted keys
 /// all flatten the same way: `[restart] policy = "always"`, `restart = { policy = "always" }` and
@@ -10,7 +8,8 @@ public struct TOMLFile: Equatable, Sendable {
     public var path: String
     /// Every leaf value (anything but a table) and every empty table, in line order.
     public var entries: [Entry]
-    private var lines: TOMLKeyLines
+    /// The first line each key path (without array indices) is written on, tables included.
+    private var keyLines: [[String]: Int]
 
     /// One leaf value.
     public struct Entry: Equatable, Sendable {
@@ -67,27 +66,35 @@ public struct TOMLFile: Equatable, Sendable {
     /// - Throws: `ConfigurationError` with the file, line and column of a syntax error (field `syntax`).
     public init(parsing text: String, path: String) throws(ConfigurationError) {
         self.path = path
-        let table: TOMLTable
+        var parser = TOMLParser(text: text)
+        let root: TOMLTable
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw ConfigurationError(
-                origin: .file(path: path, line: error.source.begin.line),
-                field: "syntax",
-                reason: error.description + " (column \(error.source.begin.column))"
-            )
+            root = try parser.parse()
         } catch {
-            throw ConfigurationError(origin: .file(path: path, line: 0), field: "syntax", reason: "\(error)")
+            throw ConfigurationError(
+                origin: .file(path: path, line: error.line),
+                field: "syntax",
+                reason: error.reason + " (column \(error.column))"
+            )
         }
-        lines = TOMLKeyLines(text: text)
+        keyLines = parser.keyLines
         var entries: [Entry] = []
-        Self.flatten(table, prefix: [], lines: lines, into: &entries)
+        Self.flatten(root, prefix: [], keyLines: keyLines, into: &entries)
         self.entries = entries.sorted { $0.line == $1.line ? $0.dotted < $1.dotted : $0.line < $1.line }
     }
 
     /// The line on which `keyPath` (a key or a table) is written, or its nearest enclosing table; 0 if none.
     public func line(of keyPath: [String]) -> Int {
-        lines.line(of: keyPath)
+        Self.line(of: keyPath, in: keyLines)
+    }
+
+    private static func line(of keyPath: [String], in keyLines: [[String]: Int]) -> Int {
+        var path = keyPath
+        while !path.isEmpty {
+            if let line = keyLines[path] { return line }
+            path.removeLast()
+        }
+        return 0
     }
 
     /// The entry at `keyPath`, if the file sets it.
@@ -98,29 +105,23 @@ public struct TOMLFile: Equatable, Sendable {
     private static func flatten(
         _ table: TOMLTable,
         prefix: [String],
-        lines: TOMLKeyLines,
+        keyLines: [[String]: Int],
         into entries: inout [Entry]
     ) {
-        for key in table.keys {
-            guard let node = table[key] else { continue }
+        for key in table.order {
+            guard let node = table.nodes[key] else { continue }
             let path = prefix + [key]
-            if let child = node.table, !child.isEmpty {
-                flatten(child, prefix: path, lines: lines, into: &entries)
-            } else {
-                entries.append(Entry(keyPath: path, value: value(of: node), line: lines.line(of: path)))
+            let line = line(of: path, in: keyLines)
+            switch node {
+            case .table(let child) where !child.order.isEmpty:
+                flatten(child, prefix: path, keyLines: keyLines, into: &entries)
+            case .table:
+                entries.append(Entry(keyPath: path, value: .table, line: line))
+            case .tableArray(let tables):
+                entries.append(Entry(keyPath: path, value: .array(tables.map { _ in .table }), line: line))
+            case .value(let value):
+                entries.append(Entry(keyPath: path, value: value, line: line))
             }
-        }
-    }
-
-    private static func value(of node: any TOMLValueConvertible) -> Value {
-        switch node.type {
-        case .string: return .string(node.string ?? "")
-        case .int: return .integer(node.int ?? 0)
-        case .double: return .float(node.double ?? .nan)
-        case .bool: return .boolean(node.bool ?? false)
-        case .array: return .array((node.array.map { Array($0) } ?? []).map { value(of: $0) })
-        case .table: return .table
-        case .date, .time, .dateTime: return .dateTime(node.tomlValue.debugDescription)
         }
     }
 }
