@@ -22,9 +22,9 @@ enum ConfigurationTargets {
     ) { (input: [UInt8]) throws(PropertyViolation) in
         let name = "config"
         let file = scratch + "/bloom.toml"
-        guard FileManager.default.createFile(atPath: file, contents: Data(input)) else {
-            throw PropertyViolation(name, "cannot write \(file)")
-        }
+        // A plain write: FileManager.createFile writes atomically with an fsync, which was 38 % of this target's
+        // time (perf) and tests nothing of the node.
+        guard write(input, to: file) else { throw PropertyViolation(name, "cannot write \(file)") }
         let load = { () throws(ConfigurationError) -> NodeConfiguration in
             try NodeConfiguration.load(
                 arguments: ["--config", file],
@@ -35,6 +35,13 @@ enum ConfigurationTargets {
         guard let first = try? load() else { return }
         let second = try? load()
         try Expect.that(second == first, name, "a second load gives another configuration")
+    }
+
+    private static func write(_ bytes: [UInt8], to path: String) -> Bool {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) } == bytes.count
     }
 
     /// Input: the text of one service definition file (`Services/*.toml`).
