@@ -72,6 +72,12 @@ public final class SQLiteChainStore: ChainStore {
             // WAL + NORMAL: a commit is durable against process crashes (kill -9); only a power loss may drop the
             // last commits, never corrupt the file.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Each ChainUpdate inside a batch is a savepoint, whose sub-journal keeps the pages it changes. On the
+            // default temp store the sub-journal went to a temporary file once it passed 64 KiB, and stayed
+            // there for the rest of the transaction: during IBD 20 KiB of pwrite per block, 200 MB for 10,000
+            // blocks of 0.7 KB (BENCHMARKS.md, "IBD (issue 14 item 1)"). In memory it is a copy, released with
+            // the savepoint.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         return configuration
     }
