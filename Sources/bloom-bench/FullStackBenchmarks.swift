@@ -63,7 +63,8 @@ enum FullStack {
     static let ibdFigureNames: [String] = ["1peer", "3peers"].flatMap { run in
         [
             "ibd_\(run)_blocks_per_s", "ibd_\(run)_downloader_cpu_us_per_block",
-            "ibd_\(run)_downloader_sync_cpu_us_per_block", "ibd_\(run)_servers_cpu_us_per_block",
+            "ibd_\(run)_downloader_sync_cpu_us_per_block", "ibd_\(run)_downloader_sync_wait_us_per_block",
+            "ibd_\(run)_servers_cpu_us_per_block",
         ]
     }
 
@@ -116,10 +117,12 @@ enum FullStack {
             let serversBefore = CPUTime.total(serverPids)
             let freshBefore = CPUTime.total(Array(freshPids.values))
             let syncBefore = CPUTime.total(freshPids["bloom-sync"].map { [$0] } ?? [])
+            let syncWaitBefore = freshPids["bloom-sync"].map(CPUTime.runQueueWait) ?? [:]
             // Subscribed within milliseconds; the download of the whole chain takes seconds.
             try fresh.watchTips()
             try waitUntil("fresh node at height \(count)", timeout: 600) { fresh.tipTimes.firstTime(atHeight: UInt32(count)) != nil }
             let end = fresh.tipTimes.firstTime(atHeight: UInt32(count)) ?? now()
+            let syncWait = CPUTime.waited(from: syncWaitBefore, to: freshPids["bloom-sync"].map(CPUTime.runQueueWait) ?? [:])
             let perBlock = { (before: Double, after: Double) in (after - before) * 1e6 / Double(count) }
             let run = "ibd_\(sources)peer\(sources == 1 ? "" : "s")"
             figures += [
@@ -133,6 +136,11 @@ enum FullStack {
                     name: "\(run)_downloader_sync_cpu_us_per_block",
                     value: perBlock(syncBefore, CPUTime.total(freshPids["bloom-sync"].map { [$0] } ?? [])),
                     unit: "µs CPU a block, the downloading node's bloom-sync"
+                ),
+                Figure(
+                    name: "\(run)_downloader_sync_wait_us_per_block",
+                    value: syncWait * 1e6 / Double(count),
+                    unit: "µs a block the downloading bloom-sync's threads were runnable but waited for a CPU"
                 ),
                 Figure(
                     name: "\(run)_servers_cpu_us_per_block",

@@ -218,6 +218,26 @@ enum CPUTime {
         pids.reduce(0) { $0 + (seconds($1) ?? 0) }
     }
 
+    /// Seconds each thread of `pid` spent runnable but waiting for a CPU (`/proc/PID/task/TID/schedstat`, field
+    /// 2), by thread id.
+    static func runQueueWait(_ pid: Int32) -> [String: Double] {
+        let directory = "/proc/\(pid)/task"
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [:] }
+        var waits: [String: Double] = [:]
+        for task in tasks {
+            guard let text = try? String(contentsOfFile: "\(directory)/\(task)/schedstat", encoding: .utf8) else { continue }
+            let fields = text.split(separator: " ")
+            if fields.count > 1, let nanoseconds = Double(fields[1]) { waits[task] = nanoseconds / 1e9 }
+        }
+        return waits
+    }
+
+    /// Run-queue wait between two ``runQueueWait(_:)`` samples: threads that began meanwhile count whole, threads
+    /// that ended meanwhile are missed.
+    static func waited(from before: [String: Double], to after: [String: Double]) -> Double {
+        after.reduce(0) { $0 + $1.value - (before[$1.key] ?? 0) }
+    }
+
     static func seconds(_ pid: Int32) -> Double? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = text.lastIndex(of: ")")
