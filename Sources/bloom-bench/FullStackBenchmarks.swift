@@ -7,7 +7,7 @@ import Foundation
 /// Run from a release build: the binaries beside bloom-bench are the ones measured.
 let fullStackBenchmarks: [Benchmark] = [
     Benchmark(names: ["propagation_ms_p50", "propagation_ms_p99"]) { quick in try FullStack.propagation(quick: quick) },
-    Benchmark(names: ["ibd_1peer_blocks_per_s", "ibd_3peers_blocks_per_s"]) { quick in try FullStack.ibd(quick: quick) },
+    Benchmark(names: FullStack.ibdFigureNames) { quick in try FullStack.ibd(quick: quick) },
     Benchmark(names: FullStack.services.map { "crash_to_ready_\($0)_ms_p50" }) { quick in
         try FullStack.crashToReady(quick: quick)
     },
@@ -58,9 +58,21 @@ enum FullStack {
         ]
     }
 
+    /// The IBD figures: for one and for three serving nodes, the rate, then the CPU time per block of the
+    /// downloading node (all its processes, and its bloom-sync alone) and of the serving nodes together.
+    static let ibdFigureNames: [String] = ["1peer", "3peers"].flatMap { run in
+        [
+            "ibd_\(run)_blocks_per_s", "ibd_\(run)_downloader_cpu_us_per_block",
+            "ibd_\(run)_downloader_sync_cpu_us_per_block", "ibd_\(run)_downloader_sync_wait_us_per_block",
+            "ibd_\(run)_servers_cpu_us_per_block",
+        ]
+    }
+
     /// A fresh node syncing a fixture chain (10,000 blocks; 2,000 with --quick) from one and from three nodes
-    /// whose stores were filled with `bloom-sync --load-blocks`. Blocks per second from the fresh node ready to its
-    /// tip at the chain's height.
+    /// whose stores were filled with `bloom-sync --load-blocks`. Blocks per second from the fresh node ready to the
+    /// `chain.tip` at the chain's height on its bus (published once that block is committed), and the CPU time
+    /// (utime + stime) every process of each side used meanwhile, per block: on a shared 2-core machine this says
+    /// which side holds the rate, where the rate alone cannot.
     static func ibd(quick: Bool) throws -> [Figure] {
         let count = quick ? 2_000 : 10_000
         let root = try fullStackRoot()
@@ -94,14 +106,48 @@ enum FullStack {
                 nodes.append(node)
             }
             for node in nodes { try node.waitReady() }
+            let servers = nodes
             let fresh = try FullStackNode(root: runRoot, index: sources, addressBase: 30)
             nodes.append(fresh)
-            try fresh.start(connect: nodes.dropLast().map(\.endpoint))
+            try fresh.start(connect: servers.map(\.endpoint))
             try fresh.waitReady()
             let start = now()
-            try waitUntil("fresh node at height \(count)", timeout: 600) { fresh.height() == count }
-            let rate = Double(count) / (now() - start)
-            figures.append(Figure(name: "ibd_\(sources)peer\(sources == 1 ? "" : "s")_blocks_per_s", value: rate, unit: "blocks/s"))
+            let serverPids = servers.flatMap { $0.processIDs().values }
+            let freshPids = fresh.processIDs()
+            let serversBefore = CPUTime.total(serverPids)
+            let freshBefore = CPUTime.total(Array(freshPids.values))
+            let syncBefore = CPUTime.total(freshPids["bloom-sync"].map { [$0] } ?? [])
+            let syncWaitBefore = freshPids["bloom-sync"].map(CPUTime.runQueueWait) ?? [:]
+            // Subscribed within milliseconds; the download of the whole chain takes seconds.
+            try fresh.watchTips()
+            try waitUntil("fresh node at height \(count)", timeout: 600) { fresh.tipTimes.firstTime(atHeight: UInt32(count)) != nil }
+            let end = fresh.tipTimes.firstTime(atHeight: UInt32(count)) ?? now()
+            let syncWait = CPUTime.waited(from: syncWaitBefore, to: freshPids["bloom-sync"].map(CPUTime.runQueueWait) ?? [:])
+            let perBlock = { (before: Double, after: Double) in (after - before) * 1e6 / Double(count) }
+            let run = "ibd_\(sources)peer\(sources == 1 ? "" : "s")"
+            figures += [
+                Figure(name: "\(run)_blocks_per_s", value: Double(count) / (end - start), unit: "blocks/s"),
+                Figure(
+                    name: "\(run)_downloader_cpu_us_per_block",
+                    value: perBlock(freshBefore, CPUTime.total(Array(freshPids.values))),
+                    unit: "µs CPU a block, the downloading node's four processes"
+                ),
+                Figure(
+                    name: "\(run)_downloader_sync_cpu_us_per_block",
+                    value: perBlock(syncBefore, CPUTime.total(freshPids["bloom-sync"].map { [$0] } ?? [])),
+                    unit: "µs CPU a block, the downloading node's bloom-sync"
+                ),
+                Figure(
+                    name: "\(run)_downloader_sync_wait_us_per_block",
+                    value: syncWait * 1e6 / Double(count),
+                    unit: "µs a block the downloading bloom-sync's threads were runnable but waited for a CPU"
+                ),
+                Figure(
+                    name: "\(run)_servers_cpu_us_per_block",
+                    value: perBlock(serversBefore, CPUTime.total(serverPids)),
+                    unit: "µs CPU a block, every process of the \(sources) serving node\(sources == 1 ? "" : "s")"
+                ),
+            ]
         }
         return figures
     }

@@ -74,6 +74,16 @@ final class FullStackNode: @unchecked Sendable {
 
     func height() -> Int? { ask("chain")?["height"]?.numberValue.map { Int($0) } }
 
+    /// The supervisor's and every service's pid, by name (`bloom-supervisor`, `bloom-net`, …).
+    func processIDs() -> [String: Int32] {
+        var pids: [String: Int32] = [:]
+        for entry in services() {
+            if let name = entry["name"]?.stringValue, let pid = entry["pid"]?.numberValue { pids[name] = Int32(pid) }
+        }
+        if let process, process.isRunning { pids["bloom-supervisor"] = process.processIdentifier }
+        return pids
+    }
+
     func waitReady(timeout: Double = 120) throws {
         try waitUntil("node \(address) ready", timeout: timeout) { isReady() }
     }
@@ -95,6 +105,7 @@ final class FullStackNode: @unchecked Sendable {
                 if let tip = try? message.decode(ChainTip.self) {
                     let seen = now()
                     times.record(tip.hash, at: seen)
+                    times.record(height: tip.height, at: seen)
                 }
             }
         }
@@ -173,15 +184,67 @@ func fullStackRoot() throws -> String {
     return root
 }
 
-/// Block hash → the monotonic time its tip was first seen, shared between the bus task and the benchmark.
+/// Block hash → the monotonic time its tip was first seen, shared between the bus task and the benchmark; and the
+/// first time each height was reached.
 final class TipTimes: Sendable {
     private let times = Locked<[Hash256: Double]>([:])
+    private let heights = Locked<[(height: UInt32, time: Double)]>([])
 
     func record(_ hash: Hash256, at time: Double) {
         times.withLock { if $0[hash] == nil { $0[hash] = time } }
     }
 
+    func record(height: UInt32, at time: Double) {
+        heights.withLock { $0.append((height, time)) }
+    }
+
+    /// When a tip at `height` or above was first seen (tips come a batch at a time, not one per block).
+    func firstTime(atHeight height: UInt32) -> Double? {
+        heights.withLock { $0.first { $0.height >= height }?.time }
+    }
+
     func snapshot() -> [Hash256: Double] { times.withLock { $0 } }
 
     func time(_ hash: Hash256) -> Double? { times.withLock { $0[hash] } }
+}
+
+/// CPU time (utime + stime) of processes, from `/proc/PID/stat`: the time of threads that ended is included, which
+/// summing `/proc/PID/task/*` would miss (bloom-sync's dispatch threads come and go).
+enum CPUTime {
+    static let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+
+    /// Seconds of CPU the processes used so far; a process that is gone counts 0.
+    static func total(_ pids: [Int32]) -> Double {
+        pids.reduce(0) { $0 + (seconds($1) ?? 0) }
+    }
+
+    /// Seconds each thread of `pid` spent runnable but waiting for a CPU (`/proc/PID/task/TID/schedstat`, field
+    /// 2), by thread id.
+    static func runQueueWait(_ pid: Int32) -> [String: Double] {
+        let directory = "/proc/\(pid)/task"
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [:] }
+        var waits: [String: Double] = [:]
+        for task in tasks {
+            guard let text = try? String(contentsOfFile: "\(directory)/\(task)/schedstat", encoding: .utf8) else { continue }
+            let fields = text.split(separator: " ")
+            if fields.count > 1, let nanoseconds = Double(fields[1]) { waits[task] = nanoseconds / 1e9 }
+        }
+        return waits
+    }
+
+    /// Run-queue wait between two ``runQueueWait(_:)`` samples: threads that began meanwhile count whole, threads
+    /// that ended meanwhile are missed.
+    static func waited(from before: [String: Double], to after: [String: Double]) -> Double {
+        after.reduce(0) { $0 + $1.value - (before[$1.key] ?? 0) }
+    }
+
+    static func seconds(_ pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        // After "pid (comm)": state is field 3, utime 14, stime 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / ticksPerSecond
+    }
 }

@@ -172,4 +172,36 @@ import Testing
         #expect(next == [.send(peer.id, .getBlockData([blocks[4].hash]))])
         #expect(downloader.takeReady() == nil)
     }
+
+    @Test func schedule_keepsTheBytesInFlightUnderTheBound_fromTheAssumedSizeThenTheAverageReceived() throws {
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 40)
+        let size = blocks[0].serialized().count
+        var configuration = Downloader.Configuration()
+        configuration.perPeerInFlight = 32
+        // Room for 8 bodies of the fixture's size (with slack for sizes a few bytes apart), 4 of the assumed one.
+        configuration.perPeerInFlightBytes = 8 * size + size / 2
+        configuration.assumedBodySize = 2 * size
+        let tip = DownloaderTests.genesisTip
+        let peer = DownloaderTests.first
+        var downloader = Downloader(tip: tip, configuration: configuration)
+        downloader.peerConnected(peer, now: 0)
+        _ = downloader.schedule(tip: tip, now: 0)
+        _ = try downloader.headersReceived(
+            blocks.map { $0.header.encoded() },
+            from: peer.id,
+            isKnown: { $0 == SyncFixture.genesis.hash ? 0 : nil }
+        )
+
+        // Before any body arrived, the assumed size allows 4 in flight, not 32.
+        let first = downloader.schedule(tip: tip, now: 1)
+        #expect(first == [.send(peer.id, .getBlockData(blocks[0..<4].map(\.hash)))])
+
+        // When they arrive, the average is the real size: 8 may be in flight.
+        for block in blocks[0..<4] {
+            let taken = downloader.blockReceived(block.hash, bytes: block.serialized(), from: peer.id)
+            #expect(taken)
+        }
+        let next = downloader.schedule(tip: tip, now: 2)
+        #expect(next == [.send(peer.id, .getBlockData(blocks[4..<12].map(\.hash)))])
+    }
 }

@@ -134,6 +134,38 @@ import Testing
         try store.close()
     }
 
+    @Test func entries_afterTwoReorganizationsInOneBatch_equalTheDatabasesAndTheInMemoryStores() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("chain.sqlite")
+        let genesis = SyncFixture.genesis
+        let main = SyncFixture.chain(on: genesis, parentHeight: 0, count: 5)
+        let branch = SyncFixture.chain(on: main[1], parentHeight: 2, count: 4, reward: SyncFixture.bob, nonce: 1)
+        let comeback = SyncFixture.chain(on: main[4], parentHeight: 5, count: 2)
+        let blocks = main + branch + comeback
+        let store = try SQLiteChainStore(path: path)
+        let engine = try ChainEngine(store: store, genesis: genesis)
+        let mirror = try ChainEngine(store: InMemoryChainStore(), genesis: genesis)
+
+        // Given every block submitted in one batch: the branch overtakes, then the old branch overtakes back, so
+        // entries the store wrote in this batch change status or are rewritten.
+        try store.beginBatch()
+        for block in blocks {
+            _ = try engine.submit(block.serialized(), now: SyncFixture.now)
+            _ = try mirror.submit(block.serialized(), now: SyncFixture.now)
+        }
+
+        // Then every entry the store answers (from what it wrote lately) equals the in-memory store's.
+        for block in blocks { #expect(try store.entry(block.hash) == mirror.store.entry(block.hash)) }
+        try store.commitBatch()
+        try store.close()
+
+        // And equals what the database holds, read by a store that remembers nothing.
+        let reopened = try SQLiteChainStore(path: path)
+        for block in blocks { #expect(try reopened.entry(block.hash) == mirror.store.entry(block.hash)) }
+        try reopened.close()
+    }
+
     @Test func undoData_afterASpend_equalsTheInMemoryStoresRecords() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -21,9 +21,16 @@ public struct Downloader: Sendable {
         /// Heights above the tip whose bodies may be requested (Bitcoin Core: 1024).
         public var window: UInt32 = 1_024
         /// Bodies in flight per BULK_SYNC peer. Bitcoin Core keeps 16 per peer over many peers; a small network
-        /// may have one peer to sync from, so one full GETBLOCKDATA (128) keeps a single peer busy. The answerer
-        /// allows 1024 outstanding (§2.5 item 12).
-        public var perPeerInFlight = 128
+        /// may have one peer to sync from. With 128 (one full GETBLOCKDATA) the chain thread committed about 55
+        /// blocks a transaction and each transaction rewrote the same index pages; 512 lets blocks pile up while
+        /// a batch is stored, so a transaction takes a few hundred (BENCHMARKS.md, "IBD (issue 14 item 1)"). The
+        /// answerer allows 1024 outstanding (§2.5 item 12).
+        public var perPeerInFlight = 512
+        /// Bytes in flight per BULK_SYNC peer, estimated from the average size of the bodies received so far:
+        /// large blocks get fewer requests in flight than ``perPeerInFlight``.
+        public var perPeerInFlightBytes = 16 << 20
+        /// The body size assumed before any body arrived.
+        public var assumedBodySize = 64 << 10
         /// Bodies in flight toward a reference-protocol peer (§8: 10).
         public var legacyInFlight = 10
         /// Seconds before an unanswered request marks its peer stalled.
@@ -70,6 +77,8 @@ public struct Downloader: Sendable {
     private var receivedBytes = 0
     /// Which peer a body in flight was asked from.
     private var assignment: [Hash256: PeerID] = [:]
+    /// Average size of the bodies received (an exponential moving average), for ``perPeerInFlightBytes``.
+    private var averageBodySize: Double?
 
     /// A downloader for a chain whose best tip is `tip`.
     public init(tip: BloomChain.ChainTip, configuration: Configuration = Configuration()) {
@@ -223,8 +232,9 @@ public struct Downloader: Sendable {
     /// GETBLOCKDATA of many hashes) rather than one hash per arriving block.
     private func pickPeer(for height: UInt32, pending: [PeerID: [Hash256]], now: Double) -> PeerID? {
         var best: (load: Int, id: PeerID)?
+        let bulkLimit = bulkInFlightLimit
         for (id, peer) in peers where usable(peer, now: now) && peer.info.height >= height {
-            let limit = peer.isBulk ? configuration.perPeerInFlight : configuration.legacyInFlight
+            let limit = peer.isBulk ? bulkLimit : configuration.legacyInFlight
             let load = peer.inFlight.count
             let batchStarted = pending[id] != nil
             guard load < limit, batchStarted || load <= limit / 2 else { continue }
@@ -232,6 +242,14 @@ public struct Downloader: Sendable {
             best = (load, id)
         }
         return best?.id
+    }
+
+    /// Bodies in flight per BULK_SYNC peer: ``Configuration/perPeerInFlight``, fewer when that many bodies of the
+    /// average size would pass ``Configuration/perPeerInFlightBytes``; at least one.
+    var bulkInFlightLimit: Int {
+        let size = max(1, averageBodySize ?? Double(configuration.assumedBodySize))
+        let byBytes = Int(min(Double(Int.max / 2), Double(configuration.perPeerInFlightBytes) / size))
+        return max(1, min(configuration.perPeerInFlight, byBytes))
     }
 
     // MARK: - Answers
@@ -367,6 +385,8 @@ public struct Downloader: Sendable {
         peers[assigned]?.inFlight[hash] = nil
         received[hash] = (bytes, id)
         receivedBytes += bytes.count
+        let size = Double(bytes.count)
+        averageBodySize = averageBodySize.map { $0 + (size - $0) / 16 } ?? size
         return true
     }
 

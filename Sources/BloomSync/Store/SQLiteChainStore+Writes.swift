@@ -12,11 +12,44 @@ extension SQLiteChainStore {
     public func commit(_ update: ChainUpdate) throws(ChainError) {
         guard !update.isEmpty else { return }
         try access("commit") { db in
-            try db.inSavepoint {
-                try Self.apply(update, in: db)
-                return .commit
-            }
+            try Self.inSavepoint(db) { try Self.apply(update, in: db) }
         }
+        rememberEntries(of: update)
+    }
+
+    /// Runs `body` in a savepoint (outside a transaction, a transaction of its own): all of it or, when it
+    /// throws, none of it.
+    ///
+    /// GRDB's `inSavepoint` prepares its SAVEPOINT and RELEASE statements on every call: 6 % of the chain thread
+    /// during IBD, one savepoint per block. These are prepared once per connection.
+    static func inSavepoint(_ db: Database, _ body: () throws -> Void) throws {
+        try db.cachedStatement(sql: "SAVEPOINT chain_update").execute()
+        do {
+            try body()
+        } catch {
+            // Undo what the body did, then end the savepoint (outside a batch: an empty transaction).
+            try? db.cachedStatement(sql: "ROLLBACK TO chain_update").execute()
+            try? db.cachedStatement(sql: "RELEASE chain_update").execute()
+            throw error
+        }
+        do {
+            try db.cachedStatement(sql: "RELEASE chain_update").execute()
+        } catch {
+            // Outside a batch RELEASE is the commit: when it fails, nothing of the update may stay pending.
+            try? db.cachedStatement(sql: "ROLLBACK TO chain_update").execute()
+            try? db.cachedStatement(sql: "RELEASE chain_update").execute()
+            throw error
+        }
+    }
+
+    /// Keeps the entries `update` wrote (and drops those it removed) in ``recentEntries``.
+    private func rememberEntries(of update: ChainUpdate) {
+        for hash in update.removedBlocks { recentEntries[hash] = nil }
+        if recentEntries.count + update.addedBlocks.count > Self.recentEntryLimit {
+            recentEntries.removeAll(keepingCapacity: true)
+        }
+        for block in update.addedBlocks { recentEntries[block.entry.hash] = block.entry }
+        for (hash, status) in update.statusChanges { recentEntries[hash]?.status = status }
     }
 
     /// Starts a transaction that the following commits join, until ``commitBatch()``. Used during block
@@ -37,6 +70,8 @@ extension SQLiteChainStore {
         do {
             try access("commit batch") { db in try db.commit() }
         } catch {
+            // The batch's entries are gone with it.
+            recentEntries.removeAll()
             try? access("rollback batch") { db in if db.isInsideTransaction { try db.rollback() } }
             throw error
         }
