@@ -4,7 +4,7 @@ import BloomWire
 /// Answers to peers' requests (`p2p.out` with the bulk flag, issue 15): behind relays, within each peer's bulk
 /// budget, under a node-wide cap, and acknowledged to bloom-sync as they are written.
 ///
-/// bloom-sync hands out at most its credit (512 KiB) of answers per peer and waits for `p2p.flow written` before it
+/// bloom-sync hands out at most its credit (256 KiB) of answers per peer and waits for `p2p.flow written` before it
 /// sends more, so what it sends a peer that does not read stays in bloom-sync as block hashes, not here as bytes,
 /// and a relay never queues on the bus behind megabytes of answers. The node-wide cap
 /// (``NetConfiguration/maxBulkHeldBytes``) is the backstop for when that fails (credit written off after a lost

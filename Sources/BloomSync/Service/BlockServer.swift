@@ -23,7 +23,7 @@ import BloomWire
 ///
 /// - **Credit.** With a ``window``, the server counts the payload bytes of every answer it hands out per peer and
 ///   stops once ``window`` bytes are unacknowledged; bloom-net acknowledges them (`p2p.flow written`) as it writes
-///   them to the peer's socket. So at most about one window (512 KiB) per peer of answers is ever on the bus or in
+///   them to the peer's socket. So at most about one window (256 KiB) per peer of answers is ever on the bus or in
 ///   bloom-net, however many requests a peer sends and whether or not it reads. An acknowledgement lost on the bus
 ///   would leave a peer without credit for good, so credit unacknowledged for ``creditTimeout`` is written off.
 /// - **Pending answers.** GETBLOCKDATA and GETDATA are answered a block at a time while there is credit; the rest
@@ -36,10 +36,11 @@ import BloomWire
 /// Core processes no new message from a peer while its getdata queue is not empty) and which can be served now.
 /// Without a window (tests, benchmarks: nothing acknowledges there) answers go out at once unless paused.
 public struct BlockServer: Sendable {
-    /// Bytes of answers a peer may have unacknowledged by bloom-net: twice what bloom-net lets into a peer's channel
-    /// at once (`bulkBytesInFlight`), so a downloading peer's next answers are on their way while the last ones are
-    /// written; the answers of 20 flooders on the bus come to 10 MiB at most.
-    public static let defaultWindow = 512 * 1024
+    /// Bytes of answers a peer may have unacknowledged by bloom-net: as much as bloom-net lets into a peer's channel
+    /// at once (`bulkBytesInFlight`), so the answers of 20 flooders on the bus come to 5 MiB at most. (512 KiB was
+    /// tried: a download from one peer was no faster within the machine's noise, and in the attack test bloom-net's
+    /// RSS reached 56–66 MB and the flood lasted 6–10 s instead of about 1.)
+    public static let defaultWindow = 256 * 1024
     /// Seconds after which a peer's unacknowledged bytes are written off (a `p2p.flow written` lost on the bus).
     public static let creditTimeout = 30.0
 
