@@ -78,13 +78,15 @@ public struct SyncInbox: Sendable {
         for peer in ready where !turns.contains(peer) { turns.append(peer) }
     }
 
-    /// Peers due a serve turn.
-    public var readyPeers: Set<PeerID> { ready }
-
     /// Files one arriving event.
     public mutating func add(_ event: SyncEvent) {
         switch event {
-        case .message(let peer, _) where Self.isRequest(event), .serve(let peer):
+        case .serve(let peer):
+            // A serve turn asked for directly: as if the core had reported the peer ready.
+            ready.insert(peer)
+            if !turns.contains(peer) { turns.append(peer) }
+            return
+        case .message(let peer, _) where Self.isRequest(event):
             var queue = queues[peer] ?? []
             guard queue.count < maxQueuedPerPeer else {
                 dropped += 1
