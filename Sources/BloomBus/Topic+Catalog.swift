@@ -35,7 +35,7 @@ extension Topic {
 
     /// `p2p.peer`: a peer connected (with its VERSION facts) or disconnected (``PeerEvent``).
     public static let p2pPeer = Topic("p2p.peer")
-    /// `p2p.flow`: a peer's send queue is open or full (``P2PFlow``).
+    /// `p2p.flow`: a peer's send queue is open or full, or bloom-net wrote some of its answers (``P2PFlow``).
     public static let p2pFlow = Topic("p2p.flow")
 
     // MARK: any → bloom-net

@@ -24,6 +24,9 @@ public enum DisconnectReason: Hashable, Sendable, CustomStringConvertible {
     case selfConnection
     /// Replaced by a peer with a better consistency score while inbound slots were full.
     case evicted
+    /// Still in its handshake when the inbound slots were full and a new connection arrived: the oldest such
+    /// connection makes room (slowloris, issue 15).
+    case evictedInHandshake
     /// The node is shutting down.
     case shutdown
     /// A socket error.
@@ -51,10 +54,17 @@ public enum DisconnectReason: Hashable, Sendable, CustomStringConvertible {
         case .duplicate: "duplicate"
         case .selfConnection: "self_connection"
         case .evicted: "evicted"
+        case .evictedInHandshake: "evicted_in_handshake"
         case .shutdown: "shutdown"
         case .transport: "transport"
         }
     }
+
+    /// Every ``code``, for metric series that exist before their first event.
+    public static let codes = [
+        "closed_by_peer", "framing", "handshake_timeout", "idle", "misbehaviour", "send_queue_overflow", "requested",
+        "banned", "duplicate", "self_connection", "evicted", "evicted_in_handshake", "shutdown", "transport",
+    ]
 
     /// The code with its details.
     public var description: String {

@@ -8,7 +8,7 @@ import Logging
 /// |---|---|---|
 /// | `p2p.in.<TYPE>` | publish | every accepted frame; envelope peer id = the connection's id, sender = this replica |
 /// | `p2p.peer` | publish | connected (VERSION fields, address, direction) / disconnected (reason) |
-/// | `p2p.flow` | publish | a peer's send queue (channel and bulk queue) full / open again |
+/// | `p2p.flow` | publish | a peer's send queue (channel and bulk queue) full / open again; bulk answer bytes written |
 /// | `p2p.out` | subscribe | send to one peer, all, or all but one; with the envelope's bulk flag (an answer to a request) behind relays, within the peer's bulk budget |
 /// | `p2p.ctl` | subscribe | penalise, disconnect, ban (peer or IP), connect |
 /// | `chain.tip` | subscribe | our height for VERSION |
@@ -66,6 +66,8 @@ public final class NetBusBridge: NetEventSink {
             bus.publish(.p2pPeer, PeerEvent.disconnected(peer: id, reason: reason.description), peerID: id)
         case .flow(let id, let open):
             bus.publish(.p2pFlow, P2PFlow(peer: id, state: open ? .open : .full), peerID: id)
+        case .written(let id, let bytes):
+            bus.publish(.p2pFlow, P2PFlow(peer: id, state: .written, bytes: UInt64(max(0, bytes))), peerID: id)
         }
     }
 

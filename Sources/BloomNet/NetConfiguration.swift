@@ -46,6 +46,13 @@ public struct NetConfiguration: Sendable {
     /// written to its socket; the rest wait in bloom-net's bulk queue behind any relay (Bitcoin Core likewise
     /// stops serving a peer whose send buffer is full, and relays never queue behind a backlog of answers).
     public var bulkBytesInFlight = 256 * 1024
+    /// Bytes of bulk answers bloom-net holds for all peers together (queued and in channels). bloom-sync's credit
+    /// (256 KiB a peer) keeps them far below it; past it, a peer holding more than its share (this over the
+    /// number of peers holding answers) is dropped when another answer for it arrives (issue 15).
+    public var maxBulkHeldBytes = 16 * 1024 * 1024
+    /// `p2p.flow written` goes out once this many payload bytes of a peer's answers were written, or when its
+    /// answers are all written, or on the next tick.
+    public var bulkWrittenReport = 64 * 1024
     /// How often timeouts are checked and outbound slots refilled, in seconds.
     public var tickInterval: Double = 1
     /// First delay before redialling a failed address; doubles up to ``maxRedialDelay``.

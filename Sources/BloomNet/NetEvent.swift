@@ -11,6 +11,8 @@ public enum NetEvent: Sendable {
     case message(PeerID, Frame)
     /// `p2p.flow`: the peer's send queue went over the high watermark (`open == false`) or back under the low one.
     case flow(PeerID, open: Bool)
+    /// `p2p.flow written`: this many payload bytes of the peer's bulk answers left bloom-net (bloom-sync's credit).
+    case written(PeerID, bytes: Int)
 }
 
 /// Receives ``NetEvent``s, in order, on bloom-net's event loop: it must not block.

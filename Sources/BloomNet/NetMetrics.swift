@@ -27,6 +27,12 @@ enum NetMetrics {
     static let outbound = Gauge(label: "bloom_peers", dimensions: [("direction", "outbound")])
     static let bans = Counter(label: "bloom_peer_bans_total")
     static let misbehaviourPoints = Counter(label: "bloom_misbehaviour_points_total")
+    /// Connections closed, by ``DisconnectReason/code`` (a fixed set), whether or not the handshake completed.
+    static let disconnects: [String: Counter] = Dictionary(
+        uniqueKeysWithValues: DisconnectReason.codes.map {
+            ($0, Counter(label: "bloom_peer_disconnects_total", dimensions: [("reason", $0)]))
+        }
+    )
 
     /// Makes every series exist from the start (at 0), so that dashboards and alert rules see them before the first
     /// event: Swift's static properties are otherwise made on first use.
@@ -38,7 +44,10 @@ enum NetMetrics {
         outbound.record(0)
         bans.increment(by: 0)
         misbehaviourPoints.increment(by: 0)
+        for counter in disconnects.values { counter.increment(by: 0) }
     }
+
+    static func disconnected(_ reason: DisconnectReason) { disconnects[reason.code]?.increment() }
 
     static func received(_ type: MessageType) { messagesIn[Int(type.rawValue)].increment() }
     static func sent(_ type: MessageType) { messagesOut[Int(type.rawValue)].increment() }

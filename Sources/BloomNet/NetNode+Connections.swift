@@ -4,8 +4,9 @@ import Logging
 import NIOCore
 
 extension NetNode {
-    /// A TCP connection is up. Refuses banned IPs, and inbound connections past the limit (unless a peer with a
-    /// negative consistency score can be evicted for it); otherwise sends our VERSION.
+    /// A TCP connection is up. Refuses banned IPs, and inbound connections past the limit (unless a connection still
+    /// in its handshake, or a peer with a negative consistency score, can be evicted for it); otherwise sends our
+    /// VERSION.
     /// - Returns: The connection's id, nil if it was refused.
     func channelActive(_ channel: Channel, direction: PeerConnection.Direction, dialled: PeerEndpoint?) -> PeerID? {
         loop.preconditionInEventLoop()
@@ -22,7 +23,7 @@ extension NetNode {
             channel.close(promise: nil)
             return nil
         }
-        if direction == .inbound && !makeInboundRoom() {
+        if direction == .inbound && !makeInboundRoom(for: remote) {
             logger.debug("inbound refused: full", metadata: [NetLogKeys.address: "\(remote)"])
             channel.close(promise: nil)
             return nil
@@ -111,39 +112,6 @@ extension NetNode {
         }
     }
 
-    /// Queues an answer to the peer's request behind its relays; it goes out as the bulk budget allows.
-    func queueBulk(type: MessageType, payload: [UInt8], for entry: PeerEntry) {
-        let queued = entry.pendingWriteBytes + entry.bulkQueuedBytes + payload.count
-        guard queued <= configuration.maxSendQueueBytes else {
-            // A peer that does not read is dropped rather than buffered for (issue 4, item 3).
-            close(entry, .sendQueueOverflow(bytes: queued))
-            return
-        }
-        entry.bulkQueue.append((type, payload))
-        entry.bulkQueuedBytes += payload.count
-        pumpBulk(entry)
-        updateFlow(entry)
-    }
-
-    /// Hands queued bulk answers to the channel while its bulk bytes stay under the budget.
-    func pumpBulk(_ entry: PeerEntry) {
-        var wrote = false
-        while entry.bulkInFlightBytes < max(1, configuration.bulkBytesInFlight), !entry.connection.isClosed,
-            let next = entry.bulkQueue.popFirst()
-        {
-            entry.bulkQueuedBytes -= next.payload.count
-            for action in entry.connection.send(type: next.type, payload: next.payload, now: clock.monotonic()) {
-                if case .send(let bytes) = action {
-                    write(bytes, to: entry, bulk: true)
-                    wrote = true
-                } else {
-                    perform([action], for: entry)
-                }
-            }
-        }
-        if wrote { scheduleFlush() }
-    }
-
     func transportError(_ id: PeerID, error: Error) {
         guard let entry = peers[id] else { return }
         if entry.closeReason == nil { entry.closeReason = .transport("\(error)") }
@@ -152,8 +120,11 @@ extension NetNode {
     /// The socket is gone: forget the peer and announce it.
     func channelInactive(_ id: PeerID) {
         guard let entry = peers.removeValue(forKey: id) else { return }
+        // What it still held no longer counts toward the node's cap (its writes' completions find no entry).
+        bulkHeldBytes -= entry.bulkHeldBytes
         if entry.announced { countPeers() }
         let reason = entry.closeReason ?? .closedByPeer
+        NetMetrics.disconnected(reason)
         logger.info(
             "disconnected",
             metadata: [
@@ -250,7 +221,9 @@ extension NetNode {
         entry.channel.close(promise: nil)
     }
 
-    private func write(_ bytes: [UInt8], to entry: PeerEntry, bulk: Bool = false) {
+    /// Hands a frame to the channel; `bulkPayload` (an answer's payload size) makes it a bulk frame: within the
+    /// peer's bulk budget, and reported to bloom-sync as written once the socket took it.
+    func write(_ bytes: [UInt8], to entry: PeerEntry, bulkPayload: Int? = nil) {
         let count = bytes.count
         let queued = entry.pendingWriteBytes + entry.bulkQueuedBytes + count
         guard queued <= configuration.maxSendQueueBytes else {
@@ -259,7 +232,7 @@ extension NetNode {
             return
         }
         entry.pendingWriteBytes += count
-        if bulk { entry.bulkInFlightBytes += count }
+        if bulkPayload != nil { adjustBulk(entry, inFlight: count) }
         NetMetrics.bytesOut.increment(by: Int64(count))
         let promise = loop.makePromise(of: Void.self)
         let id = entry.id
@@ -269,9 +242,10 @@ extension NetNode {
         promise.futureResult.whenComplete { result in
             guard let entry = self.peers[id] else { return }
             entry.pendingWriteBytes -= count
-            if bulk {
-                entry.bulkInFlightBytes -= count
+            if let bulkPayload {
+                self.adjustBulk(entry, inFlight: -count)
                 if case .success = result { self.pumpBulk(entry) }
+                self.bulkDone(entry, bytes: bulkPayload)
             }
             self.updateFlow(entry)
         }
@@ -280,11 +254,31 @@ extension NetNode {
         updateFlow(entry)
     }
 
-    /// Inbound slots: room if under the limit, or if the worst-scored inbound peer is negative (spec §9: prefer
-    /// peers whose phase reports are consistent) and can be evicted.
-    private func makeInboundRoom() -> Bool {
+    /// Inbound slots: room if under the limit; else, as Bitcoin Core evicts an inbound peer for a newcomer, the
+    /// oldest connection still in its handshake makes room (slowloris: 116 connections that never finish would
+    /// otherwise hold every slot until the handshake timeout, and refuse an honest peer meanwhile), or else the
+    /// worst-scored inbound peer if its score is negative (spec §9: prefer peers whose phase reports are
+    /// consistent). A handshaken peer is never evicted for a newcomer but for its score.
+    ///
+    /// The oldest rather than a random one: an honest peer finishes its handshake within a round trip, so the
+    /// oldest is the one most surely stalling, and it was nearest its timeout anyway; an attacker that wants to
+    /// push out an honest peer's fresh connection must open a slot's worth of connections within that round trip.
+    private func makeInboundRoom(for remote: PeerEndpoint) -> Bool {
         let inbound = peers.values.filter { $0.connection.direction == .inbound && !$0.connection.isClosed }
         if inbound.count < configuration.maxInbound { return true }
+        if let oldest = inbound.filter({ !$0.connection.isEstablished })
+            .min(by: { $0.connection.startedAt < $1.connection.startedAt })
+        {
+            logger.info(
+                "evicted in handshake",
+                metadata: [
+                    NetLogKeys.peer: "\(oldest.id)", NetLogKeys.address: "\(oldest.remote)",
+                    "bloom.newcomer": "\(remote)",
+                ]
+            )
+            close(oldest, .evictedInHandshake)
+            return true
+        }
         guard let worst = inbound.min(by: { $0.consistencyScore < $1.consistencyScore }),
             worst.consistencyScore < 0
         else { return false }

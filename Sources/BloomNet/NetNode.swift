@@ -34,6 +34,9 @@ public final class NetNode: @unchecked Sendable {
     var draining = false
     /// A flush of all peers is queued on the loop.
     var flushScheduled = false
+    /// Bulk answer bytes held for all peers (``PeerEntry/bulkHeldBytes`` summed), against
+    /// ``NetConfiguration/maxBulkHeldBytes``.
+    var bulkHeldBytes = 0
     /// Addresses to keep connected (`--connect`, `p2p.ctl connect`), with their redial state.
     var candidates: [PeerEndpoint: DialState] = [:]
     /// Addresses being dialled now.
@@ -236,6 +239,8 @@ public final class NetNode: @unchecked Sendable {
         for entry in Array(peers.values) {
             let actions = entry.connection.tick(now: now)
             perform(actions, for: entry)
+            // Written answers not reported yet (fewer than a report's worth, while more are in flight).
+            reportWritten(entry)
         }
         bans.prune(now: clock.wall())
         maintainOutbound(now: now)

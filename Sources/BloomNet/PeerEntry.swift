@@ -25,6 +25,11 @@ final class PeerEntry {
     var bulkQueuedBytes = 0
     /// Bytes of bulk frames handed to the channel and not yet written to the socket.
     var bulkInFlightBytes = 0
+    /// Payload bytes of bulk answers written to the socket (or found unsendable) and not yet reported to bloom-sync
+    /// (`p2p.flow written`: its credit for this peer comes back).
+    var bulkWritten = 0
+    /// Bulk bytes held for this peer: queued (payload) and in the channel (frames). Counts toward the node's cap.
+    var bulkHeldBytes: Int { bulkQueuedBytes + bulkInFlightBytes }
     /// Whether `p2p.flow` last said the peer's send queue is full.
     var flowFull = false
     /// Whether a write was issued since the last flush.

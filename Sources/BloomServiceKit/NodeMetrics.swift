@@ -65,6 +65,8 @@ public enum MetricNames {
     public static let p2pBytes = "bloom_p2p_bytes_total"
     public static let peerBans = "bloom_peer_bans_total"
     public static let misbehaviourPoints = "bloom_misbehaviour_points_total"
+    public static let peerDisconnects = "bloom_peer_disconnects_total"
+    public static let answerCreditExpired = "bloom_sync_answer_credit_expired_total"
     public static let coherenceR = "bloom_coherence_r"
     public static let phasesReceived = "bloom_gossip_phases_received_total"
     public static let blocksAccepted = "bloom_blocks_accepted_total"
@@ -87,6 +89,8 @@ public enum MetricNames {
         p2pBytes: "Peer frame bytes by direction.",
         peerBans: "Peers banned.",
         misbehaviourPoints: "Misbehaviour points given to peers.",
+        peerDisconnects: "Connections closed, by reason (handshaken or not).",
+        answerCreditExpired: "Peers whose answer credit was written off: no p2p.flow written from bloom-net for 30 s.",
         coherenceR: "Kuramoto order parameter r of the local ensemble and of the merged network view.",
         phasesReceived: "PHASE messages received from peers.",
         blocksAccepted: "Blocks accepted into the block tree.",

@@ -138,14 +138,21 @@ struct PayloadCodecTests {
         expectInvalid(PeerEvent.self, bytes, field: "peer_event.direction")
     }
 
-    @Test("p2p.flow; unknown state rejected")
+    @Test("p2p.flow; unknown state rejected; written carries its byte count")
     func p2pFlow() throws {
         try checkCodec(P2PFlow(peer: Self.peer, state: .full))
         try checkCodec(P2PFlow(peer: Self.peer, state: .open))
+        try checkCodec(P2PFlow(peer: Self.peer, state: .written, bytes: 300_000))
+        #expect(P2PFlow(peer: Self.peer, state: .open, bytes: 5).encoded().count == 9)
         expectInvalid(
             P2PFlow.self,
-            P2PFlow(peer: Self.peer, state: .open).encoded().dropLast() + [3],
+            P2PFlow(peer: Self.peer, state: .open).encoded().dropLast() + [4],
             field: "p2p_flow.state"
+        )
+        expectInvalid(
+            P2PFlow.self,
+            Array(P2PFlow(peer: Self.peer, state: .written, bytes: 1).encoded().dropLast()),
+            field: "p2p_flow.bytes"
         )
     }
 

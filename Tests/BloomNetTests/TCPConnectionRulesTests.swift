@@ -112,6 +112,38 @@ struct TCPConnectionRulesTests {
         #expect(newcomer.0.readFrame()?.type == .tx)
     }
 
+    /// Issue 15, slowloris: connections that never finish their handshake must not hold the slots until the
+    /// handshake timeout. Order is asserted (which connection goes), never time.
+    @Test("inbound full of connections in their handshake: the oldest is evicted for a newcomer, which handshakes")
+    func inboundFull_evictsTheOldestStillInItsHandshake() throws {
+        let node = try NodeHarness(host: "127.0.5.7") {
+            $0.maxInbound = 2
+            $0.limits.handshakeTimeout = 600
+        }
+        // Two slow connections: each has our VERSION (so the node holds it) and sends nothing.
+        let first = try TestPeer(from: "127.0.6.9", to: node.host, port: node.port)
+        #expect(first.readFrame()?.type == .version)
+        let second = try TestPeer(from: "127.0.6.10", to: node.host, port: node.port)
+        #expect(second.readFrame()?.type == .version)
+        // A newcomer takes the oldest one's slot and completes its handshake.
+        let newcomer = try #require(try node.handshakenPeer(from: "127.0.6.11", port: 9_211))
+        #expect(first.waitForClose())
+        // The next newcomer takes the other slow one's slot; now every slot is handshaken.
+        let next = try #require(try node.handshakenPeer(from: "127.0.6.12", port: 9_212))
+        #expect(second.waitForClose())
+        // With every slot handshaken a newcomer is refused as before, and nobody is evicted for it.
+        let refused = try TestPeer(from: "127.0.6.13", to: node.host, port: node.port)
+        #expect(refused.readFrame() == nil)
+        node.node.send(type: .tx, payload: [1], to: .all)
+        #expect(newcomer.0.readFrame()?.type == .tx)
+        #expect(next.0.readFrame()?.type == .tx)
+        let reasons = node.sink.all.compactMap { event -> DisconnectReason? in
+            if case .disconnected(_, _, let reason) = event { reason } else { nil }
+        }
+        // Never announced (no handshake), so no p2p.peer event for the evicted ones either.
+        #expect(reasons.isEmpty)
+    }
+
     @Test("two nodes dialling each other end with one connection, the same one on both sides")
     func mutualDial_keepsOne() throws {
         let a = try NodeHarness(host: "127.0.5.5")

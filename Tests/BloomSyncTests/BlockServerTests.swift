@@ -148,17 +148,26 @@ import Testing
 }
 
 @Suite(.dedicatedThread) struct BlockServerFlowTests {
-    @Test func flowFull_defersRequestedBlocksInOrder_andFlowOpen_sendsThem_beyond1024ItIsALimitBreach() throws {
+    private func engine(blocks count: Int) throws -> (ChainEngine<InMemoryChainStore>, [Block]) {
         let engine = try ChainEngine(store: InMemoryChainStore(), genesis: SyncFixture.genesis)
-        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 3)
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: count)
         for block in blocks { _ = try engine.submit(block.serialized(), now: SyncFixture.now) }
+        return (engine, blocks)
+    }
+
+    private func sent(_ actions: [SyncAction]?) -> [PeerMessage] {
+        (actions ?? []).compactMap { if case .send(_, let message) = $0 { message } else { nil } }
+    }
+
+    @Test func flowFull_holdsRequestedBlocksInOrder_andFlowOpen_makesThemReady_beyond1024ItIsALimitBreach() throws {
+        let (engine, blocks) = try engine(blocks: 3)
         var server = BlockServer()
         let peer = BlockServerTests.bulkPeer
         server.connect(peer.id, now: 0)
 
         // Given the peer's send queue is full.
-        #expect(try server.flow(peer, open: false, chain: engine) == [])
-        // When it asks for blocks, nothing is sent but NOTFOUND for what we lack.
+        server.flow(peer.id, open: false)
+        // When it asks for blocks, nothing is sent, not even the NOTFOUND (it comes after the blocks).
         let unknown = SyncFixture.address(0x66)
         let asked = try server.answer(
             .getBlockData([blocks[1].hash, unknown, blocks[0].hash]),
@@ -166,21 +175,76 @@ import Testing
             chain: engine,
             now: 0
         )
-        #expect(asked == [.send(peer.id, .notFound([unknown]))])
-        // Then the queue reopening sends them, in request order.
-        let resumed = try server.flow(peer, open: true, chain: engine)
-        #expect(
-            resumed == [.send(peer.id, .block(blocks[1].serialized())), .send(peer.id, .block(blocks[0].serialized()))]
-        )
+        #expect(asked == [])
+        #expect(server.serving == BlockServer.Serving(busy: [peer.id]))
+        // Then the queue reopening makes the peer ready, and serving it sends them in request order, then NOTFOUND.
+        server.flow(peer.id, open: true)
+        #expect(server.serving == BlockServer.Serving(busy: [peer.id], ready: [peer.id]))
+        let resumed = try server.serve(peer, chain: engine, now: 1)
+        #expect(sent(resumed) == [.block(blocks[1].serialized()), .block(blocks[0].serialized()), .notFound([unknown])])
+        #expect(server.serving == BlockServer.Serving())
 
         // While full, at most 1024 blocks wait; the request that goes over is a limit breach.
-        _ = try server.flow(peer, open: false, chain: engine)
+        server.flow(peer.id, open: false)
         let batch = Array(repeating: blocks[2].hash, count: 128)
         for _ in 0..<8 {
             #expect(try server.answer(.getBlockData(batch), from: peer, chain: engine, now: 1) == [])
         }
         let over = try server.answer(.getBlockData([blocks[2].hash]), from: peer, chain: engine, now: 1)
         #expect(over?.contains { if case .penalise(peer.id, _, _) = $0 { true } else { false } } == true)
-        #expect(try server.flow(peer, open: true, chain: engine).count == 1_024)
+        server.flow(peer.id, open: true)
+        #expect(sent(try server.serve(peer, chain: engine, now: 1)).count == 1_024)
+    }
+
+    /// A peer that never reads (bloom-net never acknowledges): bloom-sync hands out at most its window (plus the
+    /// block that crosses it), however many requests arrive; each acknowledgement lets about as much out again, in
+    /// request order, until every block went out once.
+    @Test func aPeerThatNeverReads_getsAtMostTheWindow_andAcknowledgementsResumeInOrder() throws {
+        let (engine, blocks) = try engine(blocks: 40)
+        let blockSize = blocks.map { $0.serialized().count }.max() ?? 0
+        let window = blockSize * 5 / 2
+        var server = BlockServer(window: window)
+        let peer = BlockServerTests.bulkPeer
+        server.connect(peer.id, now: 0)
+        var received: [PeerMessage] = []
+
+        let first = try server.answer(.getBlockData(blocks.map(\.hash)), from: peer, chain: engine, now: 0)
+        received += sent(first)
+        #expect(!received.isEmpty)
+        #expect(server.unacknowledged(peer.id) < window + blockSize)
+        #expect(server.serving == BlockServer.Serving(busy: [peer.id]))
+        // More requests while nothing is acknowledged: nothing more goes out, they only wait.
+        for _ in 0..<5 {
+            #expect(sent(try server.answer(.getBlockData([blocks[0].hash]), from: peer, chain: engine, now: 1)).isEmpty)
+            #expect(server.unacknowledged(peer.id) < window + blockSize)
+        }
+        // Each acknowledgement of what went out lets the next part go, never more than the window at a time.
+        var rounds = 0
+        while server.pendingCount(peer.id) > 0 && rounds < 100 {
+            rounds += 1
+            server.acknowledged(peer.id, bytes: server.unacknowledged(peer.id), now: 2)
+            #expect(server.serving.ready == [peer.id])
+            received += sent(try server.serve(peer, chain: engine, now: 2))
+            #expect(server.unacknowledged(peer.id) < window + blockSize)
+        }
+        #expect(rounds > 1)
+        let expected = blocks.map { PeerMessage.block($0.serialized()) }
+            + Array(repeating: PeerMessage.block(blocks[0].serialized()), count: 5)
+        #expect(received == expected)
+    }
+
+    @Test func creditUnacknowledgedFor30s_isWrittenOff_soALostAcknowledgementDoesNotStallThePeer() throws {
+        let (engine, blocks) = try engine(blocks: 10)
+        let window = blocks[0].serialized().count
+        var server = BlockServer(window: window)
+        let peer = BlockServerTests.bulkPeer
+        server.connect(peer.id, now: 0)
+        #expect(sent(try server.answer(.getBlockData(blocks.map(\.hash)), from: peer, chain: engine, now: 0)).count == 1)
+        #expect(server.expireCredits(now: BlockServer.creditTimeout - 1) == [])
+        #expect(server.serving.ready.isEmpty)
+        #expect(server.expireCredits(now: BlockServer.creditTimeout) == [peer.id])
+        #expect(server.expiredCredits == 1)
+        #expect(server.serving.ready == [peer.id])
+        #expect(sent(try server.serve(peer, chain: engine, now: BlockServer.creditTimeout)).count == 1)
     }
 }

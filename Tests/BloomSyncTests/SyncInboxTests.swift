@@ -83,6 +83,42 @@ import Testing
         #expect(requests(in: inbox.take()) == [getHeaders(1)])
     }
 
+    /// Issue 15, GETBLOCKDATA flood: a peer whose answers are still pending (or whose credit is used up) gets no new
+    /// request handled until the core says so; the others go on.
+    @Test func aBusyPeer_waitsForTheCore_otherPeersGoOn() {
+        var inbox = SyncInbox()
+        let busy = PeerID(rawValue: 1)
+        inbox.update(BlockServer.Serving(busy: [busy]))
+        inbox.add(getHeaders(1))
+        inbox.add(getHeaders(2))
+        #expect(requests(in: inbox.take()) == [getHeaders(2)])
+        #expect(inbox.take() == nil)
+        inbox.update(BlockServer.Serving())
+        #expect(requests(in: inbox.take()) == [getHeaders(1)])
+    }
+
+    /// A peer the core reports ready (answers pending, room again) is served before its next request is read, in
+    /// the round robin with the other peers' requests.
+    @Test func aReadyPeer_getsAServeTurnAheadOfItsNextRequest() {
+        var inbox = SyncInbox(maxRequestsPerTurn: 2)
+        let ready = PeerID(rawValue: 1)
+        inbox.add(getHeaders(1))
+        inbox.add(getHeaders(2))
+        inbox.add(getHeaders(3))
+        inbox.update(BlockServer.Serving(busy: [ready], ready: [ready]))
+        let first = requests(in: inbox.take())
+        #expect(first == [.serve(ready), getHeaders(2)])
+        // Served, still busy until the core reports again: peer 3 goes alone.
+        #expect(requests(in: inbox.take()) == [getHeaders(3)])
+        #expect(inbox.take() == nil)
+        inbox.update(BlockServer.Serving())
+        #expect(requests(in: inbox.take()) == [getHeaders(1)])
+        // A ready peer with no queued request gets its turn too.
+        inbox.update(BlockServer.Serving(busy: [PeerID(rawValue: 4)], ready: [PeerID(rawValue: 4)]))
+        #expect(requests(in: inbox.take()) == [.serve(PeerID(rawValue: 4))])
+        #expect(inbox.take() == nil)
+    }
+
     @Test func aGonePeersRequests_areDropped_andAFullQueueDropsMore() {
         var inbox = SyncInbox(maxQueuedPerPeer: 3)
         for _ in 0..<5 { inbox.add(getHeaders(1)) }
@@ -128,6 +164,15 @@ private enum Wire32 {
         await queue.add([.tick])
         queue.finish()
         #expect(await queue.next() == nil)
+    }
+
+    @Test func aPeerBecomingReady_wakesAWaitingWorker() async {
+        let queue = SyncInboxQueue()
+        let peer = PeerID(rawValue: 5)
+        let worker = Task { await queue.next() }
+        // Whether the worker is already waiting or not, the serve turn reaches it.
+        queue.update(BlockServer.Serving(busy: [peer], ready: [peer]))
+        #expect(await worker.value == .requests([.serve(peer)]))
     }
 
     @Test func finish_releasesAReaderWaitingForRoom() async {

@@ -10,7 +10,7 @@ import BloomCore
 /// | `p2p.peer` | ``PeerEvent`` | u8 tag; 1 connected: u64 peer, str address, u8 direction (1 in, 2 out), u32 version, u32 height, u64 services, u16 listen port; 2 disconnected: u64 peer, str reason |
 /// | `p2p.out` | ``P2POut`` | u8 message type, u8 target (1 one, 2 all, 3 all except), u64 peer (not for all), rest: payload |
 /// | `p2p.ctl` | ``P2PControl`` | u8 tag; 1 penalise: u64 peer, u32 points, str reason; 2 disconnect: u64 peer, str reason; 3 ban: u8 by (1 peer: u64, 2 ip: str), u32 seconds, str reason; 4 connect: str address |
-/// | `p2p.flow` | ``P2PFlow`` | u64 peer, u8 state (1 open, 2 full) |
+/// | `p2p.flow` | ``P2PFlow`` | u64 peer, u8 state (1 open, 2 full, 3 written: then u64 payload bytes) |
 /// | `chain.tip` | ``ChainTip`` | u32 height, 32 hash, 32 parent hash, 32 SHA-256 of the tip's certificate |
 /// | `gossip.sealed` | ``GossipSealed`` | 32 prev hash, u32 nonce, u32 r bits, u32 psi bits, u32 N, rest: certificate |
 /// | `gossip.expect` | ``GossipExpect`` | u64 announcer peer, 32 SHA-256 of the certificate |

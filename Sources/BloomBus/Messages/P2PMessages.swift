@@ -255,23 +255,30 @@ public enum PeerEvent: BusPayload, Hashable {
 }
 
 /// `p2p.flow`: a peer's send queue in bloom-net is open again or full, so bloom-sync can pause serving it
-/// (spec §2.5 item 12).
+/// (spec §2.5 item 12); or bloom-net is done with some of the answers bloom-sync sent the peer (`written`), which
+/// gives bloom-sync that much room to answer again (its per-peer byte credit, issue 15).
 public struct P2PFlow: BusPayload, Hashable {
-    /// Whether bloom-net can take more frames for the peer.
+    /// Whether bloom-net can take more frames for the peer, or how much it has finished.
     public enum State: UInt8, Hashable, Sendable {
         case open = 1
         case full = 2
+        /// ``P2PFlow/bytes`` payload bytes of the peer's answers (`p2p.out` with the bulk flag) left bloom-net
+        /// since its last report: written to the socket, or not sendable (the peer cannot take that message).
+        case written = 3
     }
 
     /// The peer whose send queue changed.
     public var peer: PeerID
-    /// Open again, or full.
+    /// Open again, full, or answers written.
     public var state: State
+    /// For ``State/written``: the payload bytes written since the last report; 0 otherwise (not encoded).
+    public var bytes: UInt64
 
     /// A flow report.
-    public init(peer: PeerID, state: State) {
+    public init(peer: PeerID, state: State, bytes: UInt64 = 0) {
         self.peer = peer
         self.state = state
+        self.bytes = state == .written ? bytes : 0
     }
 
     public init(from reader: inout ByteReader) throws(DecodeError) {
@@ -282,10 +289,12 @@ public struct P2PFlow: BusPayload, Hashable {
             throw DecodeError(.invalidValue, at: at, field: "p2p_flow.state", detail: "unknown state \(byte)")
         }
         self.state = state
+        bytes = state == .written ? try reader.readU64("p2p_flow.bytes") : 0
     }
 
     public func encode(into writer: inout ByteWriter) {
         writer.u64(peer.rawValue)
         writer.u8(state.rawValue)
+        if state == .written { writer.u64(bytes) }
     }
 }

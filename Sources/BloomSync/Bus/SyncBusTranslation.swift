@@ -9,7 +9,7 @@ import BloomWire
 /// | --- | --- | --- |
 /// | `p2p.in.<TYPE>` (block-related types) | ``P2PIn`` | ``SyncEvent/message(_:_:)``, peer from the envelope |
 /// | `p2p.peer` | ``PeerEvent`` | ``SyncEvent/peerConnected(_:)`` / ``SyncEvent/peerGone(_:)`` |
-/// | `p2p.flow` | ``P2PFlow`` | ``SyncEvent/flow(_:open:)`` |
+/// | `p2p.flow` | ``P2PFlow`` | ``SyncEvent/flow(_:open:)``; `written` ``SyncEvent/written(_:bytes:)`` |
 /// | `gossip.sealed` | ``GossipSealed`` | ``SyncEvent/sealed(_:)`` |
 /// | `gossip.expect` | ``GossipExpect`` | ``SyncEvent/expect(_:)`` |
 /// | `svc.hello` | ``ServiceHello`` | ``SyncEvent/hello(_:)``, sender from the envelope |
@@ -57,7 +57,11 @@ public enum SyncBusTranslation {
                 return nil
             }
         case .p2pFlow:
-            return (try? message.decode(P2PFlow.self)).map { .flow($0.peer, open: $0.state == .open) }
+            guard let flow = try? message.decode(P2PFlow.self) else { return nil }
+            switch flow.state {
+            case .open, .full: return .flow(flow.peer, open: flow.state == .open)
+            case .written: return .written(flow.peer, bytes: Int(clamping: flow.bytes))
+            }
         case .gossipSealed:
             return (try? message.decode(GossipSealed.self)).map { .sealed($0) }
         case .gossipExpect:

@@ -16,7 +16,11 @@ import BloomWire
 /// - a peer whose send queue bloom-net reported full (`p2p.flow`) is not served until it reopens (Bitcoin Core
 ///   does not process a peer's messages while its send buffer is full); at most ``maxQueuedPerPeer`` of its
 ///   requests wait, later ones are dropped and counted (bloom-net's limits keep an honest peer far below it:
-///   500 offered GETDATA and 1024 bulk blocks outstanding).
+///   500 offered GETDATA and 1024 bulk blocks outstanding);
+/// - likewise a peer the core reports busy (``update(_:)``: answers still pending in its ``BlockServer``, or its
+///   answer credit used up) gets no new request until it is not; a peer reported ready (pending answers and room
+///   again) gets a ``SyncEvent/serve(_:)`` turn, in the same round robin, ahead of its next request (Bitcoin
+///   Core finishes a peer's getdata queue before it reads the peer's next message).
 ///
 /// A pure value: the service feeds it and takes work from it; tests drive it directly.
 public struct SyncInbox: Sendable {
@@ -38,6 +42,10 @@ public struct SyncInbox: Sendable {
     /// Peers with queued requests, in the order their turns come.
     private var turns: [PeerID] = []
     private var paused: Set<PeerID> = []
+    /// Peers whose requests wait for the core (answers pending, no credit).
+    private var busy: Set<PeerID> = []
+    /// Peers due a ``SyncEvent/serve(_:)`` turn.
+    private var ready: Set<PeerID> = []
     /// Requests dropped because their peer's queue was full.
     public private(set) var dropped = 0
 
@@ -55,6 +63,7 @@ public struct SyncInbox: Sendable {
 
     /// Whether a peer's request: answered from the store, in turns.
     public static func isRequest(_ event: SyncEvent) -> Bool {
+        if case .serve = event { return true }
         guard case .message(_, let message) = event else { return false }
         switch message {
         case .getBlocks, .getData, .getHeaders, .getBlockData: return true
@@ -62,9 +71,21 @@ public struct SyncInbox: Sendable {
         }
     }
 
+    /// The core's serving state after its last call (``BlockServer/serving``): who waits, who can be served.
+    public mutating func update(_ serving: BlockServer.Serving) {
+        busy = serving.busy
+        ready = serving.ready
+        for peer in ready where !turns.contains(peer) { turns.append(peer) }
+    }
+
     /// Files one arriving event.
     public mutating func add(_ event: SyncEvent) {
         switch event {
+        case .serve(let peer):
+            // A serve turn asked for directly: as if the core had reported the peer ready.
+            ready.insert(peer)
+            if !turns.contains(peer) { turns.append(peer) }
+            return
         case .message(let peer, _) where Self.isRequest(event):
             var queue = queues[peer] ?? []
             guard queue.count < maxQueuedPerPeer else {
@@ -82,6 +103,8 @@ public struct SyncInbox: Sendable {
             queues[peer] = nil
             turns.removeAll { $0 == peer }
             paused.remove(peer)
+            busy.remove(peer)
+            ready.remove(peer)
         default:
             break
         }
@@ -93,7 +116,8 @@ public struct SyncInbox: Sendable {
         for event in events { add(event) }
     }
 
-    /// The next work: every waiting non-request event if there is one, else one turn of requests, else nil.
+    /// The next work: every waiting non-request event if there is one, else one turn of requests (a serve turn
+    /// for a ready peer, else its next request if it is neither paused nor busy), else nil.
     public mutating func take() -> Work? {
         if !urgent.isEmpty {
             defer { urgent = [] }
@@ -104,17 +128,21 @@ public struct SyncInbox: Sendable {
         var index = 0
         while index < turns.count && turn.count < maxRequestsPerTurn {
             let peer = turns[index]
-            guard !paused.contains(peer), var queue = queues[peer], !queue.isEmpty else {
+            if ready.remove(peer) != nil {
+                turn.append(.serve(peer))
+            } else if !paused.contains(peer), !busy.contains(peer), var queue = queues[peer], !queue.isEmpty {
+                turn.append(queue.removeFirst())
+                queues[peer] = queue.isEmpty ? nil : queue
+            } else {
                 index += 1
                 continue
             }
-            turn.append(queue.removeFirst())
-            queues[peer] = queue.isEmpty ? nil : queue
             served.append(peer)
             turns.remove(at: index)
         }
-        // The peers served go to the back, behind those not served this turn.
-        for peer in served where queues[peer] != nil { turns.append(peer) }
+        // Peers with nothing left to do leave the round; the peers served go to the back, behind those not served.
+        turns.removeAll { queues[$0] == nil && !ready.contains($0) }
+        for peer in served where queues[peer] != nil || ready.contains(peer) { turns.append(peer) }
         return turn.isEmpty ? nil : .requests(turn)
     }
 }
@@ -159,6 +187,17 @@ final class SyncInboxQueue: Sendable {
             }
             if room { continuation.resume() }
         }
+    }
+
+    /// The core's serving state after a call: wakes the worker if a peer became ready.
+    func update(_ serving: BlockServer.Serving) {
+        let wake = state.withLock { state -> (CheckedContinuation<SyncInbox.Work?, Never>, SyncInbox.Work)? in
+            state.inbox.update(serving)
+            guard let waiter = state.waiter, let work = state.inbox.take() else { return nil }
+            state.waiter = nil
+            return (waiter, work)
+        }
+        if let (waiter, work) = wake { waiter.resume(returning: work) }
     }
 
     /// No more events: the worker's wait ends with nil (what is still queued is dropped, as messages still in the

@@ -33,6 +33,8 @@ public struct SyncService<B: Bus>: Service {
     /// Waits until the subscriptions are in place at the forwarder (``BusClient/joined(timeout:)``), so that the
     /// first `chain.tip` and the first peer events are not lost to ZeroMQ's slow-joiner window.
     let join: @Sendable () async -> Void
+    /// What arrives, in the order the core takes it (relays first, requests a turn at a time, busy peers wait).
+    private let inbox = SyncInboxQueue()
 
     /// A service over `bus`, with the chain behind `owner`; `onTip` feeds the heartbeat, `clock` gives
     /// monotonic and Unix seconds (injected so tests control time).
@@ -86,7 +88,6 @@ public struct SyncService<B: Bus>: Service {
     /// cancels it (the stream then returns nil).
     private func receiveLoop() async throws {
         try await cancelWhenGracefulShutdown {
-            let inbox = SyncInboxQueue()
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask {
                     var iterator = bus.messages.makeAsyncIterator()
@@ -122,10 +123,18 @@ public struct SyncService<B: Bus>: Service {
     }
 
     /// One core call, its actions published after the store committed; `bulk` marks what it sends as answers to
-    /// requests, which bloom-net sends behind relays.
+    /// requests, which bloom-net sends behind relays (and acknowledges, giving the core its credit back). The
+    /// core's serving state then tells the inbox which peers' requests wait and which peers to serve more.
     func handle(_ events: [SyncEvent], bulk: Bool = false) async throws {
         let (monotonic, wall) = clock()
-        let actions = try await owner.perform { try $0.handle(events, now: monotonic, wallClock: wall) }
+        let inbox = inbox
+        let actions = try await owner.perform { core in
+            let actions = try core.handle(events, now: monotonic, wallClock: wall)
+            // On the chain's queue, so the inbox sees the states in the order of the calls (the tick's call and a
+            // turn's may overlap).
+            inbox.update(core.serving)
+            return actions
+        }
         publish(actions, bulk: bulk)
     }
 

@@ -25,18 +25,21 @@ public final class SyncCore {
     public let rewardAddress: Hash256
     /// Download progress, sampled after every batch.
     public private(set) var progress = SyncProgress()
-    var server = BlockServer()
+    var server: BlockServer
     var downloader: Downloader
     var peers: [PeerID: SyncPeer] = [:]
     private var lastPublishedTip: BloomChain.ChainTip
 
-    /// A core over `engine` (already open on its store), with an empty mempool.
+    /// A core over `engine` (already open on its store), with an empty mempool; `answerWindow` bounds each peer's
+    /// answers not yet acknowledged by bloom-net (``BlockServer/window``; nil where nothing acknowledges).
     public init(
         engine: ChainEngine<SQLiteChainStore>,
         rewardAddress: Hash256,
         mempool: Mempool.Configuration = .init(),
-        download: Downloader.Configuration = .init()
+        download: Downloader.Configuration = .init(),
+        answerWindow: Int? = BlockServer.defaultWindow
     ) {
+        self.server = BlockServer(window: answerWindow)
         self.engine = engine
         self.rewardAddress = rewardAddress
         self.mempool = Mempool(configuration: mempool)
@@ -70,6 +73,9 @@ public final class SyncCore {
             certificateHash: block.certificate.digest
         )
     }
+
+    /// Peers whose requests should wait (answers pending, no credit, paused) and peers to serve more now.
+    public var serving: BlockServer.Serving { server.serving }
 
     /// Connected peers as known to the sync logic.
     public var knownPeers: [SyncPeer] { peers.keys.sorted().compactMap { downloader.peer($0) ?? peers[$0] } }
@@ -120,8 +126,14 @@ public final class SyncCore {
             downloader.peerGone(id)
             return []
         case .flow(let id, let open):
-            guard let peer = peers[id] else { return [] }
-            return try server.flow(peer, open: open, chain: engine)
+            server.flow(id, open: open)
+            return []
+        case .written(let id, let bytes):
+            server.acknowledged(id, bytes: bytes, now: now)
+            return []
+        case .serve(let id):
+            guard let peer = downloader.peer(id) ?? peers[id] else { return [] }
+            return try server.serve(peer, chain: engine, now: now)
         case .message(let id, let message):
             return try receive(message, from: id, now: now, wallClock: wallClock)
         case .sealed(let seal):
@@ -135,6 +147,9 @@ public final class SyncCore {
             guard sender.service != .sync else { return [] }
             return [.publishTip(try announcedTip())]
         case .tick:
+            // An acknowledgement lost on the bus must not leave a peer unserved for good.
+            let expired = server.expireCredits(now: now)
+            if !expired.isEmpty { SyncMetrics.expiredCredits.increment(by: Int64(expired.count)) }
             return []
         }
     }

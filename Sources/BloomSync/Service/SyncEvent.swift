@@ -9,6 +9,11 @@ public enum SyncEvent: Sendable, Hashable {
     case peerGone(PeerID)
     /// `p2p.flow`: bloom-net reports a peer's send queue open (true) or full (false).
     case flow(PeerID, open: Bool)
+    /// `p2p.flow written`: bloom-net wrote this many payload bytes of the peer's answers (credit back).
+    case written(PeerID, bytes: Int)
+    /// Send more of a peer's pending answers (``BlockServer/serve(_:chain:now:)``): scheduled by ``SyncInbox``
+    /// as a request turn of that peer once it has room again.
+    case serve(PeerID)
     /// `p2p.in.<type>`: a decoded message from a peer.
     case message(PeerID, PeerMessage)
     /// `gossip.sealed`: build a block on the tip.

@@ -9,6 +9,9 @@ enum SyncMetrics {
     static let mempool = Gauge(label: "bloom_mempool_transactions")
     static let accepted = Counter(label: "bloom_blocks_accepted_total")
     static let validation = Timer(label: "bloom_block_validation_seconds")
+    /// Peers whose answer credit was written off: bloom-net's `p2p.flow written` did not come for 30 s (lost on the
+    /// bus, or a peer that has not read for that long).
+    static let expiredCredits = Counter(label: "bloom_sync_answer_credit_expired_total")
 
     /// Codes that never come with a `reject` verdict.
     static let acceptedCodes: Set<ReasonCode> = [.valid, .validEmptyBlock, .validButExceedsUInt16Frame, .validNoReorg,
@@ -23,6 +26,7 @@ enum SyncMetrics {
     /// rules see them before the first event.
     static func prepare() {
         accepted.increment(by: 0)
+        expiredCredits.increment(by: 0)
         _ = validation  // registers the histogram (empty buckets) without an observation
         for reason in ReasonCode.allCases where !acceptedCodes.contains(reason) {
             Counter(label: "bloom_blocks_rejected_total", dimensions: [("reason", reason.rawValue)]).increment(by: 0)

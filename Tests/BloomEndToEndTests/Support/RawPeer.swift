@@ -130,6 +130,17 @@ final class RawPeer {
         return false
     }
 
+    /// Whether the node has closed the connection, reading and discarding whatever arrived before, without waiting.
+    func isClosedAfterDraining() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count == 0 { return true }
+            if count < 0 { return !(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) }
+            bytesReceived += count
+        }
+    }
+
     /// Whether the node has closed the connection (reads and discards what arrived).
     func isClosed() -> Bool {
         do { return try receive() == nil } catch { return true }
