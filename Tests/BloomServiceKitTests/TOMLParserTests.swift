@@ -68,6 +68,11 @@ import Testing
         #expect(number.isNaN)
     }
 
+    /// What made the random test below fail once: a document with `nan` is not == to itself, so it compares text.
+    @Test func aDocumentWithNaN_parsesToTheSameTextTwice() throws {
+        #expect(try "\(parse("a=nan"))" == "\(parse("a=nan"))")
+    }
+
     @Test func tablesDottedKeysInlineTablesAndArraysOfTables_flattenToKeyPathsWithLines() throws {
         let file = try parse(
             """
@@ -201,7 +206,8 @@ import Testing
                 text += pieces[Int(random.next() % UInt64(pieces.count))]
             }
             if let file = try? parse(text) {
-                #expect(try parse(text) == file, "\(text.debugDescription)")
+                // Compared as text: a `nan` value is never == itself.
+                #expect(try "\(parse(text))" == "\(file)", "\(text.debugDescription)")
             }
         }
     }
