@@ -183,6 +183,10 @@ import Testing
         #expect(syntaxError(deepInline)?.reason.contains("nested deeper than") == true)
         let allowed = "v = " + String(repeating: "[", count: 60) + String(repeating: "]", count: 60)
         #expect(syntaxError(allowed) == nil)
+        let longKey = Array(repeating: "k", count: 65).joined(separator: ".") + " = 1"
+        #expect(syntaxError(longKey)?.reason.contains("more than 64 dotted parts") == true)
+        #expect(syntaxError("[" + Array(repeating: "k", count: 65).joined(separator: ".") + "]") != nil)
+        #expect(syntaxError(Array(repeating: "k", count: 64).joined(separator: ".") + " = 1") == nil)
     }
 
     @Test func crlfLineEndings_areNewlines() throws {
