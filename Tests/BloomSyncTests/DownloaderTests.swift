@@ -143,11 +143,11 @@ import Testing
 }
 
 @Suite(.dedicatedThread) struct DownloaderBufferTests {
-    @Test func schedule_whenWaitingBodiesPassTheByteBound_requestsOnlyTheHeightsJustAboveTheGap() throws {
-        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 40)
-        var configuration = Downloader.Configuration()
-        configuration.perPeerInFlight = 4
-        configuration.maxBufferedBytes = 1
+    /// A downloader with `DownloaderTests.first` connected and every header of `blocks` received from it.
+    static func downloader(
+        knowingHeadersOf blocks: [Block],
+        _ configuration: Downloader.Configuration
+    ) throws -> Downloader {
         let tip = DownloaderTests.genesisTip
         let peer = DownloaderTests.first
         var downloader = Downloader(tip: tip, configuration: configuration)
@@ -158,6 +158,17 @@ import Testing
             from: peer.id,
             isKnown: { $0 == SyncFixture.genesis.hash ? 0 : nil }
         )
+        return downloader
+    }
+
+    @Test func schedule_whenWaitingBodiesPassTheByteBound_requestsOnlyTheHeightsJustAboveTheGap() throws {
+        let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 40)
+        var configuration = Downloader.Configuration()
+        configuration.perPeerInFlight = 4
+        configuration.maxBufferedBytes = 1
+        let tip = DownloaderTests.genesisTip
+        let peer = DownloaderTests.first
+        var downloader = try Self.downloader(knowingHeadersOf: blocks, configuration)
         let first = downloader.schedule(tip: tip, now: 1)
         #expect(first == [.send(peer.id, .getBlockData(blocks[0..<4].map(\.hash)))])
 
@@ -183,14 +194,7 @@ import Testing
         configuration.assumedBodySize = 2 * size
         let tip = DownloaderTests.genesisTip
         let peer = DownloaderTests.first
-        var downloader = Downloader(tip: tip, configuration: configuration)
-        downloader.peerConnected(peer, now: 0)
-        _ = downloader.schedule(tip: tip, now: 0)
-        _ = try downloader.headersReceived(
-            blocks.map { $0.header.encoded() },
-            from: peer.id,
-            isKnown: { $0 == SyncFixture.genesis.hash ? 0 : nil }
-        )
+        var downloader = try Self.downloader(knowingHeadersOf: blocks, configuration)
 
         // Before any body arrived, the assumed size allows 4 in flight, not 32.
         let first = downloader.schedule(tip: tip, now: 1)

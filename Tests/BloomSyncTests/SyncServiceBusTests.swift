@@ -55,16 +55,7 @@ import Testing
         let sender = PeerID(rawValue: 0x0100_0000_0000_0001)
         let other = PeerID(rawValue: 0x0100_0000_0000_0002)
         for peer in [sender, other] {
-            let connected = PeerEvent.Connected(
-                peer: peer,
-                address: "127.0.0.1:7619",
-                direction: .inbound,
-                version: 1,
-                height: 0,
-                services: ServiceFlags.node.rawValue,
-                listenPort: 7619
-            )
-            mock.publish(.p2pPeer, PeerEvent.connected(connected))
+            mock.publish(.p2pPeer, SyncFixture.inboundConnected(peer))
         }
         let blocks = SyncFixture.chain(on: SyncFixture.genesis, parentHeight: 0, count: 1)
         mock.publish(

@@ -44,16 +44,7 @@ import Testing
         try await mock.waitForSubscription(.p2pFlow)
         try await mock.waitForSubscription(Topic.p2pIn(messageType: MessageType.getBlockData.rawValue))
         for peer in [Self.peerA, Self.peerB] {
-            let connected = PeerEvent.Connected(
-                peer: peer,
-                address: "127.0.0.1:7619",
-                direction: .inbound,
-                version: 1,
-                height: 0,
-                services: ServiceFlags.node.rawValue,
-                listenPort: 7619
-            )
-            mock.publish(.p2pPeer, PeerEvent.connected(connected))
+            mock.publish(.p2pPeer, SyncFixture.inboundConnected(peer))
         }
         func ask(_ peer: PeerID, _ hashes: [Hash256]) {
             mock.publish(
