@@ -7,9 +7,13 @@ import Foundation
 enum ConfigurationTargets {
     static let all: [FuzzTarget] = [configuration, serviceDefinition, control]
 
-    /// A directory of this process's own for the configuration file (the reader takes a path, not text).
+    /// A directory of this process's own for the configuration file (the reader takes a path, not text), in
+    /// memory where the system has `/dev/shm`: on ext4, closing a file that was truncated and rewritten starts its
+    /// write-back (the replace-by-truncate heuristic), which was 28 % of this target's time in perf.
     static let scratch: String = {
-        let path = NSTemporaryDirectory() + "bloom-fuzz-config-\(ProcessInfo.processInfo.processIdentifier)"
+        let memory = "/dev/shm"
+        let base = FileManager.default.isWritableFile(atPath: memory) ? memory + "/" : NSTemporaryDirectory()
+        let path = base + "bloom-fuzz-config-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }()

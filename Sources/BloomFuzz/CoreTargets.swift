@@ -32,10 +32,15 @@ enum CoreTargets {
         }
     }
 
+    /// The seeds include the vectors' blocks of about 1 MB (the size limit), and libFuzzer's default maximum is the
+    /// longest seed: mutating 1 MB inputs ran 2,300 executions a second against 15,000 with 16 KiB, for no more
+    /// coverage (the size check is step 0, one comparison, and those vectors run in the ordinary suite).
+    /// 16 KiB holds dozens of transactions, so every count and every rule is still reached.
     static let block = FuzzTarget(
         "block",
         "BLOCK payload: a decoded block serializes to the same bytes, its structure checks run, and a fresh chain "
-            + "engine's verdict agrees with the decoder (rejected with the decoder's reason when it fails)"
+            + "engine's verdict agrees with the decoder (rejected with the decoder's reason when it fails)",
+        maximumInputLength: 16 * 1024
     ) { (input: [UInt8]) throws(PropertyViolation) in
         let name = "block"
         let decoded: Result<Block, BlockDecodeError>

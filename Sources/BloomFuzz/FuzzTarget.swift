@@ -9,6 +9,9 @@ public struct FuzzTarget: Sendable {
     public let name: String
     /// One line: what is decoded and which property is checked.
     public let summary: String
+    /// The longest input libFuzzer makes for this target (`-max_len`), or nil to let libFuzzer choose from the
+    /// seeds. Set where a seed is far longer than the inputs worth mutating: libFuzzer's choice is the longest seed.
+    public let maximumInputLength: Int?
     /// Runs the decoder on `input` and checks the property.
     public let check: @Sendable ([UInt8]) throws(PropertyViolation) -> Void
 
@@ -16,10 +19,12 @@ public struct FuzzTarget: Sendable {
     public init(
         _ name: String,
         _ summary: String,
+        maximumInputLength: Int? = nil,
         check: @escaping @Sendable ([UInt8]) throws(PropertyViolation) -> Void
     ) {
         self.name = name
         self.summary = summary
+        self.maximumInputLength = maximumInputLength
         self.check = check
     }
 }

@@ -10,6 +10,7 @@ import CBloomFuzz
 /// comes from the environment so that libFuzzer's own re-executions (crash minimisation, `-fork`) keep it.
 /// In every build:
 ///   bloom-fuzz --list                                   the targets, one per line: name, tab, property
+///   bloom-fuzz max-len TARGET                           the target's -max_len for libFuzzer, or nothing
 ///   bloom-fuzz seeds DIR [--vectors DIR] [--services DIR] writes the seed corpora (DIR/<target>/…)
 ///   bloom-fuzz replay TARGET FILE…                      runs files through a target without libFuzzer
 @main
@@ -24,13 +25,16 @@ enum BloomFuzzMain {
         switch arguments.first {
         case "--list":
             for target in FuzzTargets.all { print("\(target.name)\t\(target.summary)") }
+        case "max-len":
+            guard arguments.count == 2 else { fail("usage: bloom-fuzz max-len TARGET") }
+            if let length = target(arguments[1]).maximumInputLength { print(length) }
         case "seeds":
             writeSeeds(Array(arguments.dropFirst()))
         case "replay":
             replay(Array(arguments.dropFirst()))
         default:
             fail(
-                "usage: bloom-fuzz --list | seeds DIR [--vectors DIR] [--services DIR] | replay TARGET FILE…\n"
+                "usage: bloom-fuzz --list | max-len TARGET | seeds DIR [--vectors DIR] [--services DIR] | replay TARGET FILE…\n"
                     + "       BLOOM_FUZZ_TARGET=NAME bloom-fuzz [libFuzzer flags] (libFuzzer build only: Scripts/fuzz)"
             )
         }
