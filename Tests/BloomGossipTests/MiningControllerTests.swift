@@ -149,6 +149,39 @@ import Testing
         #expect(status.rounds > 0)
     }
 
+    @Test func idleSchedule_wakesTenTimesASecond_andKeepsTheRoundRate() {
+        let standard = EnsembleThread.idleSchedule(roundsPerSecond: 100)
+        #expect(standard.rounds == 10)
+        #expect(abs(standard.period - 0.1) < 1e-12)
+        // Slower than one round a wake: one round a wake, the period stretched to keep the rate.
+        let slow = EnsembleThread.idleSchedule(roundsPerSecond: 4)
+        #expect(slow.rounds == 1)
+        #expect(abs(slow.period - 0.25) < 1e-12)
+        // Nonsense rates are clamped to one round a second.
+        for rate in [0.0, -5, .nan] {
+            let clamped = EnsembleThread.idleSchedule(roundsPerSecond: rate)
+            #expect(clamped.rounds == 1 && clamped.period == 1, "rate \(rate)")
+        }
+    }
+
+    @Test func thread_idle_publishesAfterWholeBatches_andStopsWhenAsked() async throws {
+        let controller = try MiningController(configuration: Fixtures.miningConfiguration())
+        #expect(!controller.isMining)
+        let batch = EnsembleThread.idleSchedule(roundsPerSecond: controller.configuration.idleRoundsPerSecond).rounds
+        let thread = EnsembleThread(controller: controller, clock: { 0 }, onEvent: { _ in })
+        thread.start()
+        try await withHangGuard(seconds: 120) {
+            while thread.status.rounds < 3 * batch { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let status = thread.status
+        #expect(!status.mining)
+        #expect(status.rounds % batch == 0, "published after \(status.rounds) rounds")
+        thread.stopAndWait()
+        let stoppedAt = thread.status.rounds
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(thread.status.rounds == stoppedAt, "no round after the stop")
+    }
+
     @Test func thread_neverStarted_stopsAtOnce() throws {
         let controller = try MiningController(configuration: Fixtures.miningConfiguration())
         let thread = EnsembleThread(controller: controller, clock: { 0 }, onEvent: { _ in })
