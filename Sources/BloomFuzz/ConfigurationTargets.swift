@@ -15,6 +15,8 @@ enum ConfigurationTargets {
         let base = FileManager.default.isWritableFile(atPath: memory) ? memory + "/" : NSTemporaryDirectory()
         let path = base + "bloom-fuzz-config-\(ProcessInfo.processInfo.processIdentifier)"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // A file in /dev/shm holds memory until it is removed: remove the directory when the process exits.
+        atexit { try? FileManager.default.removeItem(atPath: ConfigurationTargets.scratch) }
         return path
     }()
 
