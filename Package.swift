@@ -269,7 +269,7 @@ let package = Package(
         .testTarget(
             name: "BloomFuzzTests",
             dependencies: ["BloomTestSupport", "BloomFuzz"],
-            exclude: ["FuzzRegressions"]
+            exclude: ["FuzzRegressions", "fuzz-runs.tsv"]
         ),
     ]
 )
