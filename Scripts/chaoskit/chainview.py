@@ -96,7 +96,8 @@ class ChainTracker:
     Each poll reads the node's tip; a new tip is walked back through `prev_hash` (asking the node for each block it
     has not seen) until it meets the chain already known for that node. The blocks of the old chain above the meeting
     point left the main chain: a *reorg* when the new tip is at least as high (more work: every block has the same
-    difficulty), a *rollback* (blocks lost, a fault) when it is lower.
+    difficulty), a *rollback* (blocks lost, a fault) when it is lower. Observations must come in the order their
+    tips were read: a tip read before another but observed after it looks like a rollback.
     """
 
     def __init__(self, log):

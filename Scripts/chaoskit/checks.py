@@ -40,8 +40,9 @@ class Checks:
         run = self.run
         tracker = run.tracker
         # A last look at every chain, so the final chain is the one the nodes report now.
-        snap = run.snapshot()
+        # Taken under the lock, like the watcher's: observations must come in the order of their snapshots.
         with run.lock:
+            snap = run.snapshot()
             for node, s in zip(run.nodes, snap):
                 if s is not None:
                     tracker.observe(node, s[0], s[1], time.time() - run.started)

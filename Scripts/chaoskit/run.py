@@ -119,8 +119,10 @@ class Run:
 
     def watch(self):
         while not self.stopping.is_set():
-            snap = self.snapshot()
+            # The snapshot is taken under the lock: the final checks also observe, and a snapshot observed after
+            # a later one would show a node's tip going back (a false rollback).
             with self.lock:
+                snap = self.snapshot()
                 for node, s in zip(self.nodes, snap):
                     if s is not None:
                         self.tracker.observe(node, s[0], s[1], time.time() - self.started)
