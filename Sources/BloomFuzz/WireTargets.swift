@@ -6,10 +6,11 @@ enum WireTargets {
     static let all: [FuzzTarget] = [frame, message] + payloadTargets
 
     /// Input: a control byte (bit 0: large frames negotiated from the start; bit 1: negotiated after the first
-    /// frame, as a connection does once VERSION is processed), a u16 seed for the chunking, then the stream.
+    /// frame, as a connection does once VERSION is processed; bit 2: frames cut from each chunk in place, as a
+    /// connection reads, instead of appended first), a u16 seed for the chunking, then the stream.
     static let frame = FuzzTarget(
         "frame",
-        "FrameDecoder over randomly chunked streams: no frame above the negotiated limit, the buffer stays under one "
+        "FrameDecoder over randomly chunked streams, appended or cut in place: no frame above the negotiated limit, the buffer stays under one "
             + "maximal frame, and the frames re-encoded and decoded in one piece are the same frames"
     ) { (input: [UInt8]) throws(PropertyViolation) in
         let name = "frame"
@@ -17,6 +18,7 @@ enum WireTargets {
         let control = cursor.byte()
         let negotiatedAtStart = control & 1 != 0
         let negotiatedAfterFirst = control & 2 != 0
+        let inPlace = control & 4 != 0
         var chunking = ChunkSizes(seed: cursor.u16())
         let stream = cursor.rest
 
@@ -24,24 +26,34 @@ enum WireTargets {
         var frames: [Frame] = []
         var streamError: FrameError?
         var offset = 0
+        var chunk: [UInt8] = []
+        var chunkOffset = 0
         reading: while offset < stream.count {
             let end = min(stream.count, offset + chunking.next())
-            do {
-                try decoder.append(stream[offset..<end])
-            } catch {
-                // Every append follows a full drain, so the buffer never holds a whole maximal frame.
-                throw PropertyViolation(name, "append after a full drain threw \(error)")
+            if inPlace {
+                chunk = Array(stream[offset..<end])
+                chunkOffset = 0
+            } else {
+                do {
+                    try decoder.append(stream[offset..<end])
+                } catch {
+                    // Every append follows a full drain, so the buffer never holds a whole maximal frame.
+                    throw PropertyViolation(name, "append after a full drain threw \(error)")
+                }
             }
             offset = end
             while true {
                 let next: Frame?
                 do throws(FrameError) {
-                    next = try decoder.next()
+                    next = inPlace ? try WireTargets.cutInPlace(&decoder, chunk, at: &chunkOffset) : try decoder.next()
                 } catch {
                     streamError = error
                     break reading
                 }
-                guard let next else { break }
+                guard let next else {
+                    try Expect.that(!inPlace || chunkOffset == chunk.count, name, "a drained chunk left bytes unread")
+                    break
+                }
                 let limit = decoder.largeFramesNegotiated ? WireLimits.maxMessageSize : WireLimits.maxPlainPayload
                 try Expect.that(next.payload.count <= limit, name, "a \(next.payload.count)-byte payload > \(limit)")
                 frames.append(next)
@@ -90,6 +102,23 @@ enum WireTargets {
         }
         try Expect.that(reread == frames, name, "re-encoded frames decode differently")
         try Expect.that(again.bufferedByteCount == 0, name, "re-encoded frames leave \(again.bufferedByteCount) bytes")
+    }
+
+    /// ``FrameDecoder/next(in:at:)`` on an array's bytes.
+    private static func cutInPlace(
+        _ decoder: inout FrameDecoder,
+        _ chunk: [UInt8],
+        at offset: inout Int
+    ) throws(FrameError) -> Frame? {
+        var result: Result<Frame?, FrameError> = .success(nil)
+        chunk.withUnsafeBytes { raw in
+            do throws(FrameError) {
+                result = .success(try decoder.next(in: raw, at: &offset))
+            } catch {
+                result = .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     /// Input: the type byte, a services byte, then the payload; what a connection does with each frame.

@@ -131,8 +131,9 @@ public struct PeerConnection: Sendable {
         bytesIn += bytes.count
         var actions: [ConnectionAction] = []
         do {
-            try decoder.append(bytes)
-            while state != .closed, let frame = try decoder.next() {
+            // Frames are cut from the read buffer itself; only an incomplete frame's bytes are kept.
+            var offset = 0
+            while state != .closed, let frame = try decoder.next(in: bytes, at: &offset) {
                 lastFrameAt = now
                 handle(frame, now: now, into: &actions)
             }

@@ -88,6 +88,76 @@ public struct FrameDecoder: Sendable {
         }
     }
 
+    /// The next complete frame from what is buffered followed by `chunk[offset...]`, without first copying the
+    /// chunk into the decoder's buffer (the socket's read buffer, for example inside NIO's
+    /// `withUnsafeReadableBytes`). Advances `offset` past the bytes it used.
+    ///
+    /// A frame that lies wholly in the chunk is cut from it directly; a frame begun in an earlier chunk takes only
+    /// the bytes it lacks; the incomplete frame at the chunk's end is copied into the buffer when this returns nil,
+    /// and only then. So each byte is copied once, into its frame's payload, except the tail of each read.
+    ///
+    /// Call it until it returns nil: `offset` is then `chunk.count` and the chunk may be released. A caller that
+    /// stops earlier (the connection closed) leaves the rest of the chunk unread. ``largeFramesNegotiated`` may
+    /// change between calls, as with ``next()``.
+    /// - Throws: ``FrameError/escapeLengthTooLarge(realLength:limit:)`` as ``next()`` does; the unread bytes are
+    ///   then kept in the buffer, so the error repeats on every later call.
+    public mutating func next(in chunk: UnsafeRawBufferPointer, at offset: inout Int) throws(FrameError) -> Frame? {
+        precondition(offset >= 0 && offset <= chunk.count, "offset \(offset) outside a chunk of \(chunk.count) bytes")
+        if bufferedByteCount > 0 {
+            // Complete the buffered frame with just the bytes it lacks, header first.
+            while offset < chunk.count {
+                let lacking = bytesLackingFromBufferedFrame()
+                if lacking == 0 { break }
+                let taken = min(lacking, chunk.count - offset)
+                storage.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[offset..<offset + taken]))
+                offset += taken
+            }
+            guard let frame = try next() else { return nil }
+            compact()
+            return frame
+        }
+        let start = offset
+        let largeFrames = largeFramesNegotiated
+        let outcome = chunk.withMemoryRebound(to: UInt8.self) { bytes in
+            Self.cut(bytes, at: start, largeFrames: largeFrames)
+        }
+        switch outcome {
+        case .frame(let frame, let end):
+            offset = end
+            return frame
+        case .needMore:
+            keepUnread(chunk, from: &offset)
+            return nil
+        case .escapeLengthTooLarge(let realLength):
+            keepUnread(chunk, from: &offset)
+            throw .escapeLengthTooLarge(realLength: realLength, limit: WireLimits.maxMessageSize)
+        }
+    }
+
+    /// Copies `chunk[offset...]` into the (drained) buffer: an incomplete frame, shorter than a maximal one.
+    private mutating func keepUnread(_ chunk: UnsafeRawBufferPointer, from offset: inout Int) {
+        compact()
+        storage.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[offset...]))
+        offset = chunk.count
+    }
+
+    /// How many more bytes the frame at the read position needs before it can be cut: the rest of its header
+    /// while the header is incomplete, then the rest of its payload; 0 when it is complete or its escape length
+    /// is already known to be too large (``next()`` then throws).
+    private func bytesLackingFromBufferedFrame() -> Int {
+        let pending = bufferedByteCount
+        guard pending >= WireLimits.plainHeaderSize else { return WireLimits.plainHeaderSize - pending }
+        let length16 = UInt16(storage[readIndex + 1]) | UInt16(storage[readIndex + 2]) << 8
+        guard largeFramesNegotiated && length16 == WireLimits.escapeMarker else {
+            return max(0, WireLimits.plainHeaderSize + Int(length16) - pending)
+        }
+        guard pending >= WireLimits.escapeHeaderSize else { return WireLimits.escapeHeaderSize - pending }
+        let realLength = UInt32(storage[readIndex + 3]) | UInt32(storage[readIndex + 4]) << 8
+            | UInt32(storage[readIndex + 5]) << 16 | UInt32(storage[readIndex + 6]) << 24
+        guard realLength <= WireLimits.maxMessageSize else { return 0 }
+        return max(0, WireLimits.escapeHeaderSize + Int(realLength) - pending)
+    }
+
     /// What ``cut(_:at:largeFrames:)`` found at the read position.
     private enum Cut {
         case needMore

@@ -48,12 +48,20 @@ import Testing
             let size = Bool.random(using: &rng) && Int.random(in: 0..<4, using: &rng) == 0
                 ? 0 : Int.random(in: 1...maxChunk, using: &rng)
             let end = min(stream.bytes.count, fed + size)
-            switch Int.random(in: 0..<3, using: &rng) {
+            switch Int.random(in: 0..<4, using: &rng) {
             case 0: try decoder.append(Array(stream.bytes[fed..<end]))
             case 1: try decoder.append(stream.bytes[fed..<end])
-            default:
+            case 2:
                 let chunk = Array(stream.bytes[fed..<end])
                 try chunk.withUnsafeBytes { raw in try decoder.append(raw) }
+            default:
+                // As a connection reads: frames cut from the chunk itself.
+                let chunk = Array(stream.bytes[fed..<end])
+                try chunk.withUnsafeBytes { raw in
+                    var offset = 0
+                    while let frame = try decoder.next(in: raw, at: &offset) { out.append(frame) }
+                    try #require(offset == raw.count, "\(raw.count - offset) bytes of the chunk left unread")
+                }
             }
             fed = end
             while let frame = try decoder.next() { out.append(frame) }
@@ -208,6 +216,72 @@ import Testing
         #expect(try decoder.next()?.payload.count == 65_535)
         try decoder.append([0x02, 0, 0])
         #expect(try decoder.next() == Frame(type: .verack, payload: []))
+    }
+
+    @Test func framesWhollyInAChunk_areCutFromIt_andOnlyTheIncompleteTailIsKept() throws {
+        var decoder = FrameDecoder()
+        var chunk: [UInt8] = []
+        for index in 0..<100 { chunk += [0x22, 3, 0, UInt8(index), 1, 2] }
+        chunk += [0x22, 8, 0, 9]
+        var frames: [Frame] = []
+        try chunk.withUnsafeBytes { raw throws in
+            var offset = 0
+            while let frame = try decoder.next(in: raw, at: &offset) { frames.append(frame) }
+            #expect(offset == raw.count)
+        }
+        #expect(frames == (0..<100).map { Frame(type: .coherence, payload: [UInt8($0), 1, 2]) })
+        #expect(decoder.bufferedByteCount == 4)
+        // The kept tail takes only the bytes it lacks; the next frame comes from the new chunk itself.
+        let next: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 0x02, 0, 0, 0x22]
+        try next.withUnsafeBytes { raw throws in
+            var offset = 0
+            #expect(try decoder.next(in: raw, at: &offset) == Frame(type: .coherence, payload: [9, 1, 2, 3, 4, 5, 6, 7]))
+            #expect(offset == 7)
+            #expect(decoder.bufferedByteCount == 0)
+            #expect(try decoder.next(in: raw, at: &offset) == Frame(type: .verack, payload: []))
+            #expect(try decoder.next(in: raw, at: &offset) == nil)
+            #expect(offset == raw.count)
+        }
+        #expect(decoder.bufferedByteCount == 1)
+    }
+
+    @Test func framesCutFromAChunk_followANegotiationMadeBetweenThem() throws {
+        var decoder = FrameDecoder()
+        let chunk: [UInt8] = [0x01, 2, 0, 0xAA, 0xBB] + [0x13, 0xFF, 0xFF, 3, 0, 0, 0, 7, 8, 9]
+        try chunk.withUnsafeBytes { raw throws in
+            var offset = 0
+            #expect(try decoder.next(in: raw, at: &offset) == Frame(type: .version, payload: [0xAA, 0xBB]))
+            decoder.largeFramesNegotiated = true
+            #expect(try decoder.next(in: raw, at: &offset) == Frame(type: .block, payload: [7, 8, 9]))
+            #expect(try decoder.next(in: raw, at: &offset) == nil)
+        }
+    }
+
+    @Test func escapeAboveTheLimit_inAChunk_isRefusedOnEveryLaterCall() throws {
+        var decoder = FrameDecoder(largeFramesNegotiated: true)
+        let tooLarge = UInt32(WireLimits.maxMessageSize + 1)
+        let header: [UInt8] = [0x13, 0xFF, 0xFF] + withUnsafeBytes(of: tooLarge.littleEndian, Array.init)
+        let expected = FrameError.escapeLengthTooLarge(realLength: tooLarge, limit: WireLimits.maxMessageSize)
+        try header.withUnsafeBytes { raw throws in
+            var offset = 0
+            #expect(throws: expected) { try decoder.next(in: raw, at: &offset) }
+        }
+        try [UInt8]([0x02, 0, 0]).withUnsafeBytes { raw throws in
+            var offset = 0
+            #expect(throws: expected) { try decoder.next(in: raw, at: &offset) }
+        }
+        // A header split across chunks is refused as soon as its seven bytes are in.
+        var split = FrameDecoder(largeFramesNegotiated: true)
+        for part in [Array(header[0..<2]), Array(header[2...])] {
+            try part.withUnsafeBytes { raw throws in
+                var offset = 0
+                if part.count == 2 {
+                    #expect(try split.next(in: raw, at: &offset) == nil)
+                } else {
+                    #expect(throws: expected) { try split.next(in: raw, at: &offset) }
+                }
+            }
+        }
     }
 
     @Test func drainedBuffer_holdsOnlyTheIncompleteTail() throws {
