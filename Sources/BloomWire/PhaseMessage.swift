@@ -164,16 +164,19 @@ public struct PhaseMessage: Hashable, Sendable {
 
     /// Index of the first f32 with an all-ones exponent (NaN or ±infinity).
     ///
-    /// A branch-free pass over all of them first (a loop the compiler vectorises: good messages, the usual case,
-    /// pay no per-value branch), then the index search only for a bad message.
+    /// A branch-free pass over all of them first, then the index search only for a bad message. The pass adds one
+    /// to each exponent: only an all-ones exponent carries into bit 31, so OR-ing the sums and testing bit 31 finds
+    /// one. Masks, adds and ORs only: the compiler vectorises the loop (a compare-and-select per value, the earlier
+    /// form, was a fifth of a PHASE round trip's instructions).
     @inline(__always)
     private static func firstNonFinite(_ values: UnsafeBufferPointer<Float>) -> Int? {
         let exponentMask: UInt32 = 0x7f80_0000
-        var allOnes: UInt32 = 0
+        let exponentOne: UInt32 = 0x0080_0000
+        var carries: UInt32 = 0
         for value in values {
-            allOnes |= (value.bitPattern & exponentMask) == exponentMask ? 1 : 0
+            carries |= (value.bitPattern & exponentMask) &+ exponentOne
         }
-        if allOnes == 0 { return nil }
+        if carries & 0x8000_0000 == 0 { return nil }
         return values.firstIndex { !$0.isFinite }
     }
 

@@ -113,6 +113,22 @@ import Testing
         }
     }
 
+    @Test func phase_everyExponentEdge_isFiniteOrNotAsFloatSays_atAnyPosition() {
+        let patterns: [UInt32] = [
+            0x0000_0000, 0x8000_0000, 0x0000_0001, 0x007f_ffff, 0x0080_0000, 0x3f80_0000, 0x7f7f_ffff, 0xff7f_ffff,
+            0x7f80_0000, 0xff80_0000, 0x7f80_0001, 0x7fc0_0000, 0xffc0_0000, 0x7fff_ffff, 0xffff_ffff,
+        ]
+        for bits in patterns {
+            for position in [0, 1, 31, 61, 62] {
+                var phases = [UInt8]()
+                for index in 0..<63 { phases += index == position ? Self.le32(bits) : Self.f32(1.25) }
+                let payload = Self.f32(0.5) + Self.f32(1) + Self.le32(63) + phases
+                let expected: PayloadError.Reason? = Float(bitPattern: bits).isFinite ? nil : .nonFinite
+                #expect(Self.reason(.phase, payload) == expected, "bits \(String(bits, radix: 16)) at \(position)")
+            }
+        }
+    }
+
     @Test func phaseEncoder_downsamplesAbove256() {
         #expect(PhaseMessage.downsampleStep(count: 256) == 1)
         #expect(PhaseMessage.downsampleStep(count: 257) == 4)
