@@ -5,7 +5,8 @@
 /// `u8 type, u16 LE length, payload`, back to back, no magic, no checksum. On a connection where **both** sides
 /// advertised `LARGE_FRAMES`, `length = 0xFFFF` always announces the escape form
 /// `u8 type, u16 0xFFFF, u32 LE real_length, payload` (real_length 0…1 MiB); elsewhere 0xFFFF is a plain
-/// 65535-byte payload. ``FrameDecoder`` cuts the stream, ``FrameEncoder`` builds one contiguous array per frame,
+/// 65535-byte payload. ``FrameDecoder`` cuts the stream (from each read buffer in place: only an incomplete
+/// frame's bytes are kept between reads), ``FrameEncoder`` builds one contiguous array per frame,
 /// ``MessageClassifier`` turns a frame into an action.
 ///
 /// ## Messages (all integers little-endian)
