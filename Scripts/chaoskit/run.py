@@ -36,6 +36,7 @@ class Run:
         self.binaries = binaries
         self.stopping = threading.Event()
         self.feed_stop = threading.Event()
+        self.watch_stop = threading.Event()
         self.lock = threading.RLock()
         self.started = time.time()
         self.root = tempfile.mkdtemp(prefix="bch-", dir="/tmp")  # short: ipc paths must fit 107 bytes
@@ -118,7 +119,7 @@ class Run:
         return all(s is not None for s in snap) and len({s[1] for s in snap}) == 1
 
     def watch(self):
-        while not self.stopping.is_set():
+        while not self.stopping.is_set() and not self.watch_stop.is_set():
             # The snapshot is taken under the lock: the final checks also observe, and a snapshot observed after
             # a later one would show a node's tip going back (a false rollback).
             with self.lock:
@@ -132,7 +133,7 @@ class Run:
             if self.fault_begin and time.time() >= self.rss_next:
                 self.rss_next = time.time() + 10
                 self.sample_rss()
-            self.stopping.wait(1.0)
+            self.watch_stop.wait(1.0)
 
     def feed(self):
         while not self.feed_stop.wait(self.opts.tx_interval) and not self.stopping.is_set():
@@ -161,7 +162,7 @@ class Run:
                     self.rss_base[key] = (now, kib)
 
     def soak(self):
-        self.background(self.watch)
+        watcher = self.background(self.watch)
         warm = self.faults.until(300, lambda: self.load.settled_height >= 1, every=1.0)
         if self.stopping.is_set():
             return
@@ -201,6 +202,9 @@ class Run:
         self.feed_stop.set()
         feeder.join(timeout=30)
         self.stopping.wait(3)
+        # The checks read the tracker next: the watcher stops first, so nothing changes while they read it.
+        self.watch_stop.set()
+        watcher.join(timeout=30)
         self.rss_end = self.rss()
         self.rss_end_at = time.time()
 
