@@ -10,8 +10,9 @@ enum WireTargets {
     /// connection reads, instead of appended first), a u16 seed for the chunking, then the stream.
     static let frame = FuzzTarget(
         "frame",
-        "FrameDecoder over randomly chunked streams, appended or cut in place: no frame above the negotiated limit, the buffer stays under one "
-            + "maximal frame, and the frames re-encoded and decoded in one piece are the same frames"
+        "FrameDecoder over randomly chunked streams, appended or cut in place: no frame above the negotiated "
+            + "limit, the buffer stays under one maximal frame, and the frames re-encoded and decoded in one piece "
+            + "are the same frames"
     ) { (input: [UInt8]) throws(PropertyViolation) in
         let name = "frame"
         var cursor = FuzzInput(input)
@@ -45,7 +46,8 @@ enum WireTargets {
             while true {
                 let next: Frame?
                 do throws(FrameError) {
-                    next = inPlace ? try WireTargets.cutInPlace(&decoder, chunk, at: &chunkOffset) : try decoder.next()
+                    next =
+                        inPlace ? try WireTargets.cutInPlace(&decoder, chunk, at: &chunkOffset) : try decoder.next()
                 } catch {
                     streamError = error
                     break reading

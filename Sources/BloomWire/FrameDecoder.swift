@@ -145,17 +145,47 @@ public struct FrameDecoder: Sendable {
     /// while the header is incomplete, then the rest of its payload; 0 when it is complete or its escape length
     /// is already known to be too large (``next()`` then throws).
     private func bytesLackingFromBufferedFrame() -> Int {
-        let pending = bufferedByteCount
-        guard pending >= WireLimits.plainHeaderSize else { return WireLimits.plainHeaderSize - pending }
-        let length16 = UInt16(storage[readIndex + 1]) | UInt16(storage[readIndex + 2]) << 8
-        guard largeFramesNegotiated && length16 == WireLimits.escapeMarker else {
-            return max(0, WireLimits.plainHeaderSize + Int(length16) - pending)
+        let start = readIndex
+        let largeFrames = largeFramesNegotiated
+        return storage.withUnsafeBufferPointer { buffer in
+            switch Self.header(buffer, at: start, largeFrames: largeFrames) {
+            case .incomplete(let lacking): lacking
+            case .escapeLengthTooLarge: 0
+            case .complete(let headerSize, let payloadSize): max(0, headerSize + payloadSize - (buffer.count - start))
+            }
         }
-        guard pending >= WireLimits.escapeHeaderSize else { return WireLimits.escapeHeaderSize - pending }
-        let realLength = UInt32(storage[readIndex + 3]) | UInt32(storage[readIndex + 4]) << 8
-            | UInt32(storage[readIndex + 5]) << 16 | UInt32(storage[readIndex + 6]) << 24
-        guard realLength <= WireLimits.maxMessageSize else { return 0 }
-        return max(0, WireLimits.escapeHeaderSize + Int(realLength) - pending)
+    }
+
+    /// What the bytes at a frame's start say about it.
+    private enum Header {
+        /// The header is not all there: this many more bytes at least.
+        case incomplete(lacking: Int)
+        /// A header of `headerSize` bytes announcing `payloadSize` bytes of payload.
+        case complete(headerSize: Int, payloadSize: Int)
+        case escapeLengthTooLarge(UInt32)
+    }
+
+    /// Reads the header of the frame starting at `start` (plain, or the escape form once large frames are
+    /// negotiated).
+    @inline(__always)
+    private static func header(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int, largeFrames: Bool) -> Header {
+        let available = buffer.count - start
+        guard available >= WireLimits.plainHeaderSize else {
+            return .incomplete(lacking: WireLimits.plainHeaderSize - available)
+        }
+        // In bounds: available ≥ 3 was checked above.
+        let length16 = UInt16(buffer[start + 1]) | UInt16(buffer[start + 2]) << 8
+        guard largeFrames && length16 == WireLimits.escapeMarker else {
+            return .complete(headerSize: WireLimits.plainHeaderSize, payloadSize: Int(length16))
+        }
+        guard available >= WireLimits.escapeHeaderSize else {
+            return .incomplete(lacking: WireLimits.escapeHeaderSize - available)
+        }
+        // In bounds: available ≥ 7 was checked above.
+        let realLength = UInt32(buffer[start + 3]) | UInt32(buffer[start + 4]) << 8
+            | UInt32(buffer[start + 5]) << 16 | UInt32(buffer[start + 6]) << 24
+        guard realLength <= WireLimits.maxMessageSize else { return .escapeLengthTooLarge(realLength) }
+        return .complete(headerSize: WireLimits.escapeHeaderSize, payloadSize: Int(realLength))
     }
 
     /// What ``cut(_:at:largeFrames:)`` found at the read position.
@@ -169,30 +199,21 @@ public struct FrameDecoder: Sendable {
     /// Reads the frame starting at `start`, if all of it is in `buffer`.
     @inline(__always)
     private static func cut(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int, largeFrames: Bool) -> Cut {
-        let available = buffer.count - start
-        guard available >= WireLimits.plainHeaderSize else { return .needMore }
-        // In bounds: available ≥ 3 was checked above.
-        let type = MessageType(rawValue: buffer[start])
-        let length16 = UInt16(buffer[start + 1]) | UInt16(buffer[start + 2]) << 8
-        var headerSize = WireLimits.plainHeaderSize
-        var payloadSize = Int(length16)
-        if largeFrames && length16 == WireLimits.escapeMarker {
-            guard available >= WireLimits.escapeHeaderSize else { return .needMore }
-            // In bounds: available ≥ 7 was checked above.
-            let realLength = UInt32(buffer[start + 3]) | UInt32(buffer[start + 4]) << 8
-                | UInt32(buffer[start + 5]) << 16 | UInt32(buffer[start + 6]) << 24
-            guard realLength <= WireLimits.maxMessageSize else { return .escapeLengthTooLarge(realLength) }
-            headerSize = WireLimits.escapeHeaderSize
-            payloadSize = Int(realLength)
+        let headerSize: Int
+        let payloadSize: Int
+        switch header(buffer, at: start, largeFrames: largeFrames) {
+        case .incomplete: return .needMore
+        case .escapeLengthTooLarge(let realLength): return .escapeLengthTooLarge(realLength)
+        case .complete(let size, let length): (headerSize, payloadSize) = (size, length)
         }
-        guard available - headerSize >= payloadSize else { return .needMore }
+        guard buffer.count - start - headerSize >= payloadSize else { return .needMore }
         let payloadStart = start + headerSize
         let end = payloadStart + payloadSize
-        // payloadStart…end lies within the buffer: available − headerSize ≥ payloadSize was checked above.
+        // The header is complete, so buffer[start] exists; payloadStart…end lies within the buffer (checked above).
         // `Array(_:)` of a buffer pointer is one specialised allocation and `memcpy` (`Array(unsafeUninitialized
         // Capacity:)` would look up generic metadata at run time on every frame).
         let payload = Array(UnsafeBufferPointer(rebasing: buffer[payloadStart..<end]))
-        return .frame(Frame(type: type, payload: payload), end: end)
+        return .frame(Frame(type: MessageType(rawValue: buffer[start]), payload: payload), end: end)
     }
 
     /// Call at end of stream, after ``next()`` returned nil.

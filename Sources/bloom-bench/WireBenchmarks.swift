@@ -15,7 +15,8 @@ let wireBenchmarks: [Benchmark] = [
         }
         let seconds = quick ? 0.3 : 2.0
         // As a connection reads (`PeerConnection.receive`): frames cut from each chunk in place.
-        let inPlace = try WireBenchmarkFixtures.decodeRate(of: stream, chunks: chunks, seconds: seconds) { decoder, chunk in
+        let inPlace = try WireBenchmarkFixtures.decodeRate(of: stream, chunks: chunks, seconds: seconds) {
+            decoder, chunk in
             try chunk.withUnsafeBytes { raw in
                 var frames = 0
                 var offset = 0
@@ -27,7 +28,8 @@ let wireBenchmarks: [Benchmark] = [
             }
         }
         // The baseline, the decoder's other entry: each chunk copied into its buffer, then the frames cut.
-        let appended = try WireBenchmarkFixtures.decodeRate(of: stream, chunks: chunks, seconds: seconds) { decoder, chunk in
+        let appended = try WireBenchmarkFixtures.decodeRate(of: stream, chunks: chunks, seconds: seconds) {
+            decoder, chunk in
             try decoder.append(chunk)
             var frames = 0
             while let frame = try decoder.next() {

@@ -34,7 +34,8 @@ enum BloomFuzzMain {
             replay(Array(arguments.dropFirst()))
         default:
             fail(
-                "usage: bloom-fuzz --list | max-len TARGET | seeds DIR [--vectors DIR] [--services DIR] | replay TARGET FILE…\n"
+                "usage: bloom-fuzz --list | max-len TARGET | seeds DIR [--vectors DIR] [--services DIR]"
+                    + " | replay TARGET FILE…\n"
                     + "       BLOOM_FUZZ_TARGET=NAME bloom-fuzz [libFuzzer flags] (libFuzzer build only: Scripts/fuzz)"
             )
         }

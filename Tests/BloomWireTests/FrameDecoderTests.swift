@@ -235,7 +235,8 @@ import Testing
         let next: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 0x02, 0, 0, 0x22]
         try next.withUnsafeBytes { raw throws in
             var offset = 0
-            #expect(try decoder.next(in: raw, at: &offset) == Frame(type: .coherence, payload: [9, 1, 2, 3, 4, 5, 6, 7]))
+            let completed = try decoder.next(in: raw, at: &offset)
+            #expect(completed == Frame(type: .coherence, payload: [9, 1, 2, 3, 4, 5, 6, 7]))
             #expect(offset == 7)
             #expect(decoder.bufferedByteCount == 0)
             #expect(try decoder.next(in: raw, at: &offset) == Frame(type: .verack, payload: []))
